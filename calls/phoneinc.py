@@ -132,6 +132,7 @@ class PhoneIncError(Exception):
     the key or the upstream body); `status` is the HTTP status our page should answer with.
     """
 
+    title = "Phone.inc problem"
     status = 502
     default_message = "Something went wrong while talking to Phone.inc."
 
@@ -171,6 +172,7 @@ def _rebuild_error(cls: type[PhoneIncError], state: dict[str, Any]) -> PhoneIncE
 class InvalidKey(PhoneIncError):
     """Phone.inc refused the company's API key (401/403): only an administrator can fix it."""
 
+    title = "Phone.inc refused the API key"
     status = 502
     default_message = (
         "Phone.inc did not accept this company's API key. Ask your administrator to check it."
@@ -180,6 +182,7 @@ class InvalidKey(PhoneIncError):
 class NotFound(PhoneIncError):
     """The call does not exist on this company's account (or the id could never be one)."""
 
+    title = "Call not found"
     status = 404
     default_message = "This call was not found in your company's Phone.inc account."
 
@@ -187,6 +190,7 @@ class NotFound(PhoneIncError):
 class RateLimited(PhoneIncError):
     """Phone.inc asked us to slow down (429) for longer than a page can wait."""
 
+    title = "Too many requests"
     status = 429
 
     def __init__(self, retry_after: int = DEFAULT_RETRY_AFTER, **kwargs: Any) -> None:
@@ -202,6 +206,7 @@ class RateLimited(PhoneIncError):
 class Unavailable(PhoneIncError):
     """Phone.inc is down, slow or unreachable (5xx, timeouts, connection errors)."""
 
+    title = "Phone.inc is unavailable"
     status = 503
     default_message = "Phone.inc is not answering right now. Try again in a moment."
 
@@ -209,6 +214,7 @@ class Unavailable(PhoneIncError):
 class BadAnswer(PhoneIncError):
     """Phone.inc answered something we cannot read (not JSON, wrong shape, odd status)."""
 
+    title = "Unreadable answer from Phone.inc"
     status = 502
     default_message = (
         "Phone.inc sent an answer phonedash could not read. Try again in a moment; "
@@ -274,6 +280,12 @@ class Call:
     main_number_formatted: str | None = None
     employees: tuple[Employee, ...] = ()
     initiated_by: Employee | None = None
+    # Survives without_recording(), so a cached call still knows whether there is one to play.
+    has_recording: bool = False
+
+    def __post_init__(self) -> None:
+        if self.recording_url and not self.has_recording:
+            object.__setattr__(self, "has_recording", True)
 
     @property
     def remote_number(self) -> str:
@@ -309,7 +321,7 @@ class Call:
         """A copy safe to cache: recording URLs are minted per request and expire."""
         if self.recording_url is None:
             return self
-        return dataclasses.replace(self, recording_url=None)
+        return dataclasses.replace(self, recording_url=None, has_recording=True)
 
 
 # --------------------------------------------------------------------------------------------

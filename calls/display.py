@@ -1,0 +1,101 @@
+"""How call values read on a page: phone numbers, durations, states, relative times.
+
+Computed once per value (phone formatting is memoised) so a 50-row table stays cheap.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+
+import phonenumbers
+from django.utils import timezone
+
+WITHHELD = "Withheld number"
+STATE_LABELS = {
+    "initiated": "Ringing",
+    "answered": "Answered",
+    "playing_audio": "Playing audio",
+    "transferring": "Transferring",
+    "recording": "Recording",
+    "bridged": "In conversation",
+    "ended": "Ended",
+}
+# Badge colour per state; anything Phone.inc adds later gets the neutral one.
+STATE_TONES = {
+    "initiated": "ringing",
+    "answered": "active",
+    "playing_audio": "active",
+    "transferring": "active",
+    "recording": "active",
+    "bridged": "active",
+    "ended": "done",
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def phone(number: str | None, region: str = "US") -> str:
+    """National format for numbers of the company's region, international for the rest."""
+    if not number:
+        return WITHHELD
+    try:
+        parsed = phonenumbers.parse(number, None if number.startswith("+") else region)
+    except phonenumbers.NumberParseException:
+        # "anonymous", "restricted", "unknown"... say so plainly rather than echo jargon.
+        return WITHHELD if number.isalpha() else number
+    if phonenumbers.region_code_for_number(parsed) == region:
+        style = phonenumbers.PhoneNumberFormat.NATIONAL
+    else:
+        style = phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(parsed, style)
+
+
+def is_dialable(number: str | None) -> bool:
+    return bool(number) and number.startswith("+") and number[1:].isdigit()
+
+
+def duration(seconds: int | None) -> str:
+    """m:ss, or h:mm:ss from an hour on; an em dash when unknown."""
+    if seconds is None:
+        return "—"
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def state_label(state: str) -> str:
+    return STATE_LABELS.get(state) or state.replace("_", " ").capitalize() or "Unknown"
+
+
+def state_tone(state: str) -> str:
+    return STATE_TONES.get(state, "unknown")
+
+
+def relative(moment: datetime | None, now: datetime | None = None) -> str:
+    """'just now', '5 min ago', '3 h ago', 'yesterday', '4 days ago', or a date."""
+    if moment is None:
+        return "—"
+    now = now or timezone.now()
+    seconds = int((now - moment).total_seconds())
+    if seconds < -60:
+        return "in the future"
+    if seconds < 45:
+        return "just now"
+    if seconds < 3600:
+        return f"{max(1, round(seconds / 60))} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    local_now, local = timezone.localtime(now), timezone.localtime(moment)
+    days = (local_now.date() - local.date()).days
+    if days <= 1:
+        return "yesterday"
+    if days < 7:
+        return f"{days} days ago"
+    return local.strftime("%-d %b") if local.year == local_now.year else local.strftime("%-d %b %Y")
+
+
+def absolute(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    return timezone.localtime(moment).strftime("%a %-d %b %Y, %H:%M:%S %Z")

@@ -1,0 +1,240 @@
+"""What views call to get a company's calls: caching, single flight and stale answers.
+
+Every entry is keyed by company, so one company can never be served another's answer. An
+entry stays *fresh* for PHONEDASH_CACHE_SECONDS and is kept PHONEDASH_STALE_SECONDS longer so
+that, when Phone.inc fails, the page can still show the last good answer marked with its age.
+Concurrent misses for one key make a single upstream request: a cache-based lock (shared across
+workers and hosts when the cache is Redis) lets one request fetch while the others wait for it.
+Recording URLs are minted per request upstream and are never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+
+from calls import phoneinc
+from calls.models import Company
+from calls.phoneinc import Call, PhoneIncError, RateLimited
+
+log = logging.getLogger("phonedash.services")
+T = TypeVar("T")
+
+KEY_VERSION = "v1"
+POLL_INTERVAL = 0.05
+# A failure seen by the request that held the lock is shared with the requests waiting on it
+# for this long, so that twenty waiters do not each retry a failing Phone.inc in turn.
+FAILURE_NOTICE_SECONDS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class CallFilters:
+    """Normalised list parameters, exactly as they are sent to Phone.inc."""
+
+    phone_number: str | None = None
+    direction: str | None = None
+    state: str | None = None
+    limit: int = 10
+
+    def params(self) -> dict[str, str | int]:
+        values = {
+            "phone_number": self.phone_number,
+            "direction": self.direction,
+            "state": self.state,
+            "limit": self.limit,
+        }
+        return {name: value for name, value in values.items() if value not in (None, "")}
+
+
+@dataclass(frozen=True, slots=True)
+class Answer[T]:
+    """A value from Phone.inc, with where it came from and how old it is."""
+
+    value: T
+    fetched_at: float
+    from_cache: bool = False
+    stale_because: PhoneIncError | None = None
+
+    @property
+    def is_stale(self) -> bool:
+        return self.stale_because is not None
+
+    @property
+    def age_seconds(self) -> int:
+        return max(0, int(time.time() - self.fetched_at))
+
+
+def client_for(company: Company) -> phoneinc.PhoneIncClient:
+    return phoneinc.PhoneIncClient(
+        company.api_key,
+        base_url=settings.PHONE_INC_API_URL,
+        timeout=settings.PHONEDASH_UPSTREAM_TIMEOUT,
+        total_timeout=settings.PHONEDASH_UPSTREAM_BUDGET,
+    )
+
+
+def list_calls(company: Company, filters: CallFilters) -> Answer[tuple[Call, ...]]:
+    def fetch() -> tuple[Call, ...]:
+        calls = client_for(company).list_calls(**filters.params())
+        return tuple(call.without_recording() for call in calls)
+
+    return _cached(company, "list", repr(sorted(filters.params().items())), fetch)
+
+
+def get_call(company: Company, call_id: str) -> Answer[Call]:
+    if not phoneinc.is_valid_call_id(call_id):
+        raise phoneinc.NotFound()
+    return _cached(
+        company,
+        "call",
+        call_id,
+        lambda: client_for(company).get_call(call_id).without_recording(),
+    )
+
+
+def get_call_fresh(company: Company, call_id: str) -> Call:
+    """The call straight from Phone.inc, recording URL included: for playback, never cached."""
+    if not phoneinc.is_valid_call_id(call_id):
+        raise phoneinc.NotFound()
+    _raise_if_cooling_down(company)
+    try:
+        return client_for(company).get_call(call_id)
+    except RateLimited as error:
+        _start_cooldown(company, error.retry_after)
+        raise
+
+
+# --- The cache --------------------------------------------------------------------------------
+
+
+def cache_key(company: Company, kind: str, identity: str) -> str:
+    """company id + a digest of the normalised parameters (and of the stored key, so a new key
+    never reads answers fetched with the old one)."""
+    digest = hashlib.sha256(f"{company.api_key_encrypted}\x00{identity}".encode()).hexdigest()[:32]
+    return f"calls:{KEY_VERSION}:{company.pk}:{kind}:{digest}"
+
+
+def _cooldown_key(company: Company) -> str:
+    return f"calls:{KEY_VERSION}:{company.pk}:cooldown"
+
+
+def _cached[T](company: Company, kind: str, identity: str, fetch: Callable[[], T]) -> Answer[T]:
+    key = cache_key(company, kind, identity)
+    entry = _cache_get(key)
+    if entry is not None and _is_fresh(entry):
+        return Answer(entry[1], entry[0], from_cache=True)
+    try:
+        _raise_if_cooling_down(company)
+        return _fetch_once(company, key, fetch)
+    except PhoneIncError as error:
+        if isinstance(error, phoneinc.NotFound | phoneinc.InvalidKey):
+            raise
+        entry = _cache_get(key)  # the holder of the lock may have left one meanwhile
+        if entry is None:
+            raise
+        if _is_fresh(entry):
+            return Answer(entry[1], entry[0], from_cache=True)
+        log.warning("serving a stale answer (%ss old): %s", int(time.time() - entry[0]), error)
+        return Answer(entry[1], entry[0], from_cache=True, stale_because=error)
+
+
+def _fetch_once[T](company: Company, key: str, fetch: Callable[[], T]) -> Answer[T]:
+    """Fetch under a lock so that concurrent misses for one key make one upstream request."""
+    lock_key, notice_key = f"{key}:lock", f"{key}:failed"
+    lock_seconds = int(settings.PHONEDASH_UPSTREAM_BUDGET) + 2
+    token = uuid.uuid4().hex
+    deadline = time.monotonic() + lock_seconds
+    started = time.time()
+    while True:
+        if _cache_add(lock_key, token, lock_seconds):
+            try:
+                return _fetch_and_store(company, key, notice_key, fetch)
+            finally:
+                if _cache_get(lock_key) == token:
+                    _cache_delete(lock_key)
+        # Someone else is fetching: wait for their answer, their failure, or their lock to go.
+        while time.monotonic() < deadline:
+            time.sleep(POLL_INTERVAL)
+            entry = _cache_get(key)
+            if entry is not None and entry[0] >= started - 0.001 and _is_fresh(entry):
+                return Answer(entry[1], entry[0], from_cache=True)
+            notice = _cache_get(notice_key)
+            if notice is not None and notice[0] >= started - 0.001:
+                raise notice[1]
+            if _cache_get(lock_key) is None:
+                break  # the holder finished without an answer, or died: try to take over
+        else:
+            # The holder outlived its lock's purpose; fetch ourselves rather than give up.
+            return _fetch_and_store(company, key, notice_key, fetch)
+
+
+def _fetch_and_store[T](company: Company, key: str, notice_key: str, fetch) -> Answer[T]:
+    try:
+        value = fetch()
+    except RateLimited as error:
+        _start_cooldown(company, error.retry_after)
+        _cache_set(notice_key, (time.time(), error), FAILURE_NOTICE_SECONDS)
+        raise
+    except PhoneIncError as error:
+        _cache_set(notice_key, (time.time(), error), FAILURE_NOTICE_SECONDS)
+        raise
+    fetched_at = time.time()
+    ttl = settings.PHONEDASH_CACHE_SECONDS + settings.PHONEDASH_STALE_SECONDS
+    if ttl > 0:
+        _cache_set(key, (fetched_at, value), ttl)
+    return Answer(value, fetched_at)
+
+
+def _is_fresh(entry: tuple[float, object]) -> bool:
+    return time.time() - entry[0] < settings.PHONEDASH_CACHE_SECONDS
+
+
+def _start_cooldown(company: Company, seconds: int) -> None:
+    _cache_set(_cooldown_key(company), time.time() + seconds, max(1, seconds))
+
+
+def _raise_if_cooling_down(company: Company) -> None:
+    until = _cache_get(_cooldown_key(company))
+    if until is not None and until > time.time():
+        raise RateLimited(retry_after=max(1, round(until - time.time())))
+
+
+# A cache that is down must not take the dashboard with it: log it and go to Phone.inc.
+
+
+def _cache_get(key: str):
+    try:
+        return cache.get(key)
+    except Exception as error:
+        log.warning("cache unavailable (get): %s", type(error).__name__)
+        return None
+
+
+def _cache_add(key: str, value, timeout: int) -> bool:
+    try:
+        return cache.add(key, value, timeout)
+    except Exception as error:
+        log.warning("cache unavailable (add): %s", type(error).__name__)
+        return True
+
+
+def _cache_set(key: str, value, timeout: int) -> None:
+    try:
+        cache.set(key, value, timeout)
+    except Exception as error:
+        log.warning("cache unavailable (set): %s", type(error).__name__)
+
+
+def _cache_delete(key: str) -> None:
+    try:
+        cache.delete(key)
+    except Exception as error:
+        log.warning("cache unavailable (delete): %s", type(error).__name__)

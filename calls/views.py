@@ -1,0 +1,224 @@
+"""Pages: the call list, one call, its recording, and health checks.
+
+Each view asks calls.services for data with the user's company; Phone.inc failures arrive as
+PhoneIncError values and are shown as a styled message with the error's status code.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from urllib.parse import urlsplit
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from calls import phoneinc, services, transcript
+from calls.forms import MAX_LIMIT, CallFilterForm
+from calls.models import company_of
+from calls.phoneinc import PhoneIncError
+from calls.stats import summarize
+
+# While a call is live the page polls quickly; once it has ended it keeps polling slowly for
+# the summary and transcript, for at most this long after the call ended.
+LIVE_POLL_SECONDS = 2
+PENDING_POLL_SECONDS = 10
+PENDING_POLL_WINDOW = 5 * 60
+
+
+def company_required(view):
+    """Pass the user's company to the view, in its time zone; no company, a page saying so."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        company = company_of(request.user)
+        if company is None:
+            return render(request, "calls/no_company.html", status=403)
+        timezone.activate(company.zone)
+        return view(request, company, *args, **kwargs)
+
+    return wrapper
+
+
+def htmx_partial(request: HttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.boosted
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    return redirect("calls:list")
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@company_required
+def call_list(request: HttpRequest, company) -> HttpResponse:
+    form = CallFilterForm(request.GET or None, region=company.region)
+    context = {"form": form, "company": company}
+    status = 200
+    if not form.is_bound or form.is_valid():
+        filters = form.filters() if form.is_bound else services.CallFilters()
+        context["filters"] = filters
+        try:
+            answer = services.list_calls(company, filters)
+        except PhoneIncError as error:
+            context["error"], status = error, error.status
+        else:
+            context.update(
+                answer=answer,
+                calls=answer.value,
+                stats=summarize(answer.value),
+                capped=len(answer.value) >= MAX_LIMIT,
+                more=filters.limit < MAX_LIMIT and len(answer.value) >= filters.limit,
+            )
+    else:
+        status = 400
+    template = "calls/call_list.html#results" if htmx_partial(request) else "calls/call_list.html"
+    response = render(request, template, context, status=status)
+    if "error" in context and isinstance(context["error"], phoneinc.RateLimited):
+        response["Retry-After"] = str(context["error"].retry_after)
+    return response
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@company_required
+def call_detail(request: HttpRequest, company, call_id: str) -> HttpResponse:
+    try:
+        answer = services.get_call(company, call_id)
+    except PhoneIncError as error:
+        return render_error(request, error)
+    call = answer.value
+    query = request.GET.get("q", "")
+    context = {
+        "company": company,
+        "call": call,
+        "answer": answer,
+        "transcript": transcript.build(call, query),
+        "poll_seconds": poll_seconds(call),
+    }
+    if htmx_partial(request):
+        target = request.htmx.target or ""
+        part = "transcript" if target == "transcript" else "call"
+        return render(request, f"calls/call_detail.html#{part}", context)
+    context["related"] = related_calls(company, call)
+    return render(request, "calls/call_detail.html", context)
+
+
+def poll_seconds(call: phoneinc.Call) -> int | None:
+    """How often the detail page should refresh itself, or None to stop."""
+    if call.is_live:
+        return LIVE_POLL_SECONDS
+    if call.summary and (call.segments or call.transcription):
+        return None
+    ended_at = None
+    if call.answered_at and call.duration is not None:
+        ended_at = call.answered_at.timestamp() + call.duration
+    elif call.started_at:
+        ended_at = call.started_at.timestamp()
+    if ended_at and time.time() - ended_at < PENDING_POLL_WINDOW:
+        return PENDING_POLL_SECONDS
+    return None
+
+
+RELATED_LIMIT = 6
+
+
+def related_calls(company, call: phoneinc.Call) -> list[phoneinc.Call] | None:
+    """Recent calls with the same remote party; None when it is withheld or unavailable."""
+    if call.is_withheld:
+        return None
+    try:
+        filters = services.CallFilters(phone_number=call.remote_number, limit=RELATED_LIMIT + 1)
+        answer = services.list_calls(company, filters)
+    except (PhoneIncError, ValueError):
+        return None
+    return [other for other in answer.value if other.id != call.id][:RELATED_LIMIT]
+
+
+@require_GET
+@never_cache
+@company_required
+def call_transcript_text(request: HttpRequest, company, call_id: str) -> HttpResponse:
+    try:
+        call = services.get_call(company, call_id).value
+    except PhoneIncError as error:
+        return render_error(request, error)
+    if not call.segments and not call.transcription:
+        return render_error(request, phoneinc.NotFound("This call has no transcript yet."))
+    response = HttpResponse(transcript.as_text(call), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="call-{call.id}-transcript.txt"'
+    return response
+
+
+@require_GET
+@never_cache
+@company_required
+def call_recording(request: HttpRequest, company, call_id: str) -> HttpResponse:
+    """A link to the recording minted for this request: fetched fresh, never cached."""
+    try:
+        call = services.get_call_fresh(company, call_id)
+    except PhoneIncError as error:
+        return render_error(request, error)
+    url = call.recording_url
+    if not url:
+        message = (
+            "This call has no recording yet: it appears once the call has ended."
+            if call.is_live
+            else "This call has no recording."
+        )
+        return render_error(request, phoneinc.NotFound(message))
+    if urlsplit(url).scheme not in ("http", "https"):
+        return render_error(request, phoneinc.BadAnswer())
+    response = HttpResponseRedirect(url)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def render_error(request: HttpRequest, error: PhoneIncError) -> HttpResponse:
+    template = "calls/error.html#message" if htmx_partial(request) else "calls/error.html"
+    response = render(request, template, {"error": error}, status=error.status)
+    if isinstance(error, phoneinc.RateLimited):
+        response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+# --- Health -----------------------------------------------------------------------------------
+
+
+@login_not_required
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as error:
+        checks["database"] = f"unavailable ({type(error).__name__})"
+    try:
+        cache.set("readyz", "ok", 10)
+        checks["cache"] = "ok" if cache.get("readyz") == "ok" else "unavailable"
+    except Exception as error:
+        checks["cache"] = f"unavailable ({type(error).__name__})"
+    ready = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ready" if ready else "unavailable", "checks": checks},
+        status=200 if ready else 503,
+    )

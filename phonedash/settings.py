@@ -1,0 +1,266 @@
+"""phonedash settings: everything an operator sets comes from the environment.
+
+Each variable is read once, here, through the typed helpers in ``phonedash.env``; a bad value
+stops start-up with a message naming the variable. The README's configuration table lists them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.utils.csp import CSP
+
+from phonedash.env import (
+    SettingError,
+    env_bool,
+    env_int,
+    env_list,
+    env_number,
+    env_origins,
+    env_str,
+    env_url,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# --- Core -------------------------------------------------------------------------------------
+
+DEBUG = env_bool("PHONEDASH_DEBUG", False)
+SECRET_KEY = env_str("PHONEDASH_SECRET_KEY")
+if SECRET_KEY is None:
+    if not DEBUG:
+        raise SettingError(
+            "PHONEDASH_SECRET_KEY",
+            "is required unless PHONEDASH_DEBUG=1; generate one with "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'",
+        )
+    SECRET_KEY = "insecure-development-key-only-for-PHONEDASH_DEBUG=1-never-in-production"
+elif len(SECRET_KEY) < 32:
+    raise SettingError("PHONEDASH_SECRET_KEY", "must be at least 32 characters long")
+# Old keys go here during a rotation: sessions stay valid and stored API keys still decrypt
+# until `manage.py rotatekeys` has re-encrypted them with the new key.
+SECRET_KEY_FALLBACKS = env_list("PHONEDASH_SECRET_KEY_FALLBACKS")
+
+ALLOWED_HOSTS = env_list("PHONEDASH_ALLOWED_HOSTS", "localhost,127.0.0.1")
+CSRF_TRUSTED_ORIGINS = env_origins("PHONEDASH_CSRF_TRUSTED_ORIGINS")
+HTTPS = env_bool("PHONEDASH_HTTPS", not DEBUG)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "calls",
+]
+
+MIDDLEWARE = [
+    "calls.middleware.SecurityHeadersMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "phonedash.urls"
+WSGI_APPLICATION = "phonedash.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
+                "calls.context_processors.dashboard",
+            ],
+        },
+    },
+]
+
+# --- Data -------------------------------------------------------------------------------------
+
+_database_url = env_url(
+    "DATABASE_URL",
+    f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    schemes=("sqlite", "postgres", "postgresql", "pgsql"),
+)
+try:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+except ValueError as error:
+    raise SettingError("DATABASE_URL", str(error)) from None
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;"}
+else:
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_url("REDIS_URL", None, schemes=("redis", "rediss", "unix"))
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "phonedash",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "phonedash",
+            "KEY_PREFIX": "phonedash",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+
+# --- Phone.inc --------------------------------------------------------------------------------
+
+PHONE_INC_API_URL = env_url(
+    "PHONE_INC_API_URL", "https://app.phone.inc/api/v1", schemes=("http", "https")
+).rstrip("/")
+PHONEDASH_CACHE_SECONDS = env_int("PHONEDASH_CACHE_SECONDS", 15, minimum=0, maximum=3600)
+# How long an expired answer is kept to show, marked stale, when Phone.inc fails.
+PHONEDASH_STALE_SECONDS = env_int("PHONEDASH_STALE_SECONDS", 3600, minimum=0, maximum=7 * 86400)
+PHONEDASH_UPSTREAM_TIMEOUT = env_number("PHONEDASH_UPSTREAM_TIMEOUT", 8, minimum=0.5, maximum=9.5)
+# A page never waits longer than this for Phone.inc in all, retries included.
+PHONEDASH_UPSTREAM_BUDGET = 10.0
+
+# --- Auth -------------------------------------------------------------------------------------
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "calls:list"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PHONEDASH_LOGIN_FAILURES = env_int("PHONEDASH_LOGIN_FAILURES", 5, minimum=1, maximum=1000)
+PHONEDASH_LOGIN_LOCKOUT_MINUTES = env_int(
+    "PHONEDASH_LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60
+)
+SESSION_COOKIE_AGE = 3600 * env_int("PHONEDASH_SESSION_HOURS", 12, minimum=1, maximum=24 * 90)
+
+# --- Security ---------------------------------------------------------------------------------
+
+PHONEDASH_FRAME_ANCESTORS = env_origins("PHONEDASH_FRAME_ANCESTORS")
+_api_origin = "{0.scheme}://{0.netloc}".format(urlsplit(PHONE_INC_API_URL))
+# Where recordings may be played from: /calls/<id>/recording/ redirects to Phone.inc's storage.
+PHONEDASH_MEDIA_ORIGINS = env_origins("PHONEDASH_MEDIA_ORIGINS") or [_api_origin]
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "media-src": [CSP.SELF, *PHONEDASH_MEDIA_ORIGINS],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+    "frame-ancestors": PHONEDASH_FRAME_ANCESTORS or [CSP.NONE],
+}
+X_FRAME_OPTIONS = (
+    "DENY"  # dropped by SecurityHeadersMiddleware when PHONEDASH_FRAME_ANCESTORS is set
+)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+PHONEDASH_PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+)
+SESSION_COOKIE_HTTPONLY = True
+# Cross-site portals need third-party cookies: SameSite=None; Secure; Partitioned (the last
+# added by SecurityHeadersMiddleware, Django has no setting for it). Without a portal: Lax.
+_embedded = bool(PHONEDASH_FRAME_ANCESTORS)
+SESSION_COOKIE_SAMESITE = "None" if _embedded else "Lax"
+CSRF_COOKIE_SAMESITE = "None" if _embedded else "Lax"
+SESSION_COOKIE_SECURE = HTTPS or _embedded
+CSRF_COOKIE_SECURE = HTTPS or _embedded
+CSRF_COOKIE_HTTPONLY = False  # htmx reads no cookie; the token travels in hx-headers
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
+# --- Pages ------------------------------------------------------------------------------------
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Logging ----------------------------------------------------------------------------------
+
+PHONEDASH_LOG_FORMAT = env_str("PHONEDASH_LOG_FORMAT", "text")
+if PHONEDASH_LOG_FORMAT not in ("text", "json"):
+    raise SettingError(
+        "PHONEDASH_LOG_FORMAT", f"expected text or json, got {PHONEDASH_LOG_FORMAT!r}"
+    )
+PHONEDASH_LOG_LEVEL = env_str("PHONEDASH_LOG_LEVEL", "INFO").upper()
+if PHONEDASH_LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+    raise SettingError("PHONEDASH_LOG_LEVEL", "expected DEBUG, INFO, WARNING or ERROR")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"secrets": {"()": "calls.logging.RedactSecrets"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "calls.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": PHONEDASH_LOG_FORMAT,
+            "filters": ["secrets"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "phonedash": {"level": PHONEDASH_LOG_LEVEL},
+        "django": {"level": "INFO"},
+        "django.server": {"level": "WARNING"},
+        # urllib3 at DEBUG would print every request line; keep it quiet whatever the level.
+        "urllib3": {"level": "WARNING"},
+    },
+}
+
+CSRF_FAILURE_VIEW = "calls.errors.csrf_failure"
+# Reverse proxies in front of phonedash that append to X-Forwarded-For (0: use REMOTE_ADDR).
+PHONEDASH_PROXY_COUNT = env_int("PHONEDASH_PROXY_COUNT", 0, minimum=0, maximum=5)

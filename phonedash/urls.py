@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from calls import views
+from calls.throttle import ThrottledAdminAuthenticationForm, ThrottledLoginView
+
+admin.site.site_header = "phonedash administration"
+admin.site.site_title = "phonedash admin"
+admin.site.login_form = ThrottledAdminAuthenticationForm
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password_change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("calls/", include("calls.urls")),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "calls.errors.bad_request"
+handler403 = "calls.errors.permission_denied"
+handler404 = "calls.errors.page_not_found"
+handler500 = "calls.errors.server_error"

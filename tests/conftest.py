@@ -1,0 +1,105 @@
+"""Standing fixtures: a served Phone.inc simulator, companies and their managers.
+
+alice and bob manage Acme; charlie manages Globex and must never see Acme's calls.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.core.cache import cache
+
+from calls.models import Company, Membership
+from calls.simulator import SEED_COMPANIES, Simulator
+
+SEEDS = {seed.name: seed for seed in SEED_COMPANIES}
+ACME_KEY = SEEDS["Acme Corp"].api_key
+GLOBEX_KEY = SEEDS["Globex"].api_key
+PASSWORD = "correct-horse-battery-staple"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def need(reason: str) -> None:
+    """A missing service fails the test in CI and skips it elsewhere."""
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def simulator_server():
+    server = Simulator().serve(host="127.0.0.1", port=0)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def simulator(simulator_server, settings):
+    """The served simulator, with faults and counters reset and the dashboard pointed at it."""
+    sim = simulator_server.simulator
+    sim.clear_faults()
+    sim.delay = 0
+    sim.reset_stats()
+    settings.PHONE_INC_API_URL = simulator_server.url
+    yield sim
+    sim.clear_faults()
+    sim.delay = 0
+
+
+@pytest.fixture(autouse=True)
+def clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_company(name: str, key: str, region: str = "US", tz: str = "America/New_York"):
+    company = Company(name=name, region=region, timezone=tz)
+    company.set_api_key(key)
+    company.save()
+    return company
+
+
+def make_manager(django_user_model, username: str, company: Company | None):
+    user = django_user_model.objects.create_user(username, f"{username}@example.com", PASSWORD)
+    if company is not None:
+        Membership.objects.create(user=user, company=company)
+    return user
+
+
+@pytest.fixture
+def acme(db):
+    return make_company("Acme Corp", ACME_KEY)
+
+
+@pytest.fixture
+def globex(db):
+    return make_company("Globex", GLOBEX_KEY, region="GB", tz="Europe/London")
+
+
+@pytest.fixture
+def alice(acme, django_user_model):
+    return make_manager(django_user_model, "alice", acme)
+
+
+@pytest.fixture
+def bob(acme, django_user_model):
+    return make_manager(django_user_model, "bob", acme)
+
+
+@pytest.fixture
+def charlie(globex, django_user_model):
+    return make_manager(django_user_model, "charlie", globex)
+
+
+@pytest.fixture
+def alice_client(client, alice, simulator):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def charlie_client(client, charlie, simulator):
+    client.force_login(charlie)
+    return client
