@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import time
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
@@ -47,8 +47,12 @@ def company_required(view):
     return wrapper
 
 
-def htmx_partial(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.boosted
+def fragment_for(request: HttpRequest, *targets: str) -> str | None:
+    """The page fragment an htmx request asked for (by its hx-target), or None: full page."""
+    htmx = request.htmx
+    if not htmx or htmx.boosted or htmx.history_restore_request:
+        return None
+    return htmx.target if htmx.target in targets else None
 
 
 @require_GET
@@ -57,7 +61,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@vary_on_headers("HX-Request")
+@vary_on_headers("HX-Request", "HX-Target")
 @company_required
 def call_list(request: HttpRequest, company) -> HttpResponse:
     form = CallFilterForm(request.GET or None, region=company.region)
@@ -76,19 +80,30 @@ def call_list(request: HttpRequest, company) -> HttpResponse:
                 calls=answer.value,
                 stats=summarize(answer.value),
                 capped=len(answer.value) >= MAX_LIMIT,
-                more=filters.limit < MAX_LIMIT and len(answer.value) >= filters.limit,
+                more_query=more_query(filters, request.embedded)
+                if filters.limit < MAX_LIMIT and len(answer.value) >= filters.limit
+                else None,
             )
     else:
         status = 400
-    template = "calls/call_list.html#results" if htmx_partial(request) else "calls/call_list.html"
+    fragment = fragment_for(request, "results")
+    template = f"calls/call_list.html#{fragment}" if fragment else "calls/call_list.html"
     response = render(request, template, context, status=status)
     if "error" in context and isinstance(context["error"], phoneinc.RateLimited):
         response["Retry-After"] = str(context["error"].retry_after)
     return response
 
 
+def more_query(filters: services.CallFilters, embedded: bool) -> str:
+    """The query string of the same list with the most calls Phone.inc gives."""
+    params = {**filters.params(), "limit": MAX_LIMIT}
+    if embedded:
+        params["embed"] = 1
+    return urlencode(params)
+
+
 @require_GET
-@vary_on_headers("HX-Request")
+@vary_on_headers("HX-Request", "HX-Target")
 @company_required
 def call_detail(request: HttpRequest, company, call_id: str) -> HttpResponse:
     try:
@@ -104,10 +119,9 @@ def call_detail(request: HttpRequest, company, call_id: str) -> HttpResponse:
         "transcript": transcript.build(call, query),
         "poll_seconds": poll_seconds(call),
     }
-    if htmx_partial(request):
-        target = request.htmx.target or ""
-        part = "transcript" if target == "transcript" else "call"
-        return render(request, f"calls/call_detail.html#{part}", context)
+    fragment = fragment_for(request, "call", "transcript")
+    if fragment:
+        return render(request, f"calls/call_detail.html#{fragment}", context)
     context["related"] = related_calls(company, call)
     return render(request, "calls/call_detail.html", context)
 
@@ -184,7 +198,7 @@ def call_recording(request: HttpRequest, company, call_id: str) -> HttpResponse:
 
 
 def render_error(request: HttpRequest, error: PhoneIncError) -> HttpResponse:
-    template = "calls/error.html#message" if htmx_partial(request) else "calls/error.html"
+    template = "calls/error.html#message" if request.htmx else "calls/error.html"
     response = render(request, template, {"error": error}, status=error.status)
     if isinstance(error, phoneinc.RateLimited):
         response["Retry-After"] = str(error.retry_after)

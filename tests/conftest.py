@@ -28,16 +28,22 @@ def need(reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def simulator_server():
-    server = Simulator().serve(host="127.0.0.1", port=0)
-    yield server
+def served_simulator():
+    sim = Simulator()
+    server = sim.serve(host="127.0.0.1", port=0)
+    yield sim, server
     server.stop()
 
 
 @pytest.fixture
-def simulator(simulator_server, settings):
+def simulator_server(served_simulator):
+    return served_simulator[1]
+
+
+@pytest.fixture
+def simulator(served_simulator, settings):
     """The served simulator, with faults and counters reset and the dashboard pointed at it."""
-    sim = simulator_server.simulator
+    sim, simulator_server = served_simulator
     sim.clear_faults()
     sim.delay = 0
     sim.reset_stats()
