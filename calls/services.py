@@ -138,7 +138,7 @@ def _cached[T](company: Company, kind: str, identity: str, fetch: Callable[[], T
         if isinstance(error, phoneinc.NotFound | phoneinc.InvalidKey):
             raise
         entry = _cache_get(key)  # the holder of the lock may have left one meanwhile
-        if entry is None:
+        if entry is None or not _is_keepable(entry):
             raise
         if _is_fresh(entry):
             return Answer(entry[1], entry[0], from_cache=True)
@@ -195,6 +195,12 @@ def _fetch_and_store[T](company: Company, key: str, notice_key: str, fetch) -> A
 
 def _is_fresh(entry: tuple[float, object]) -> bool:
     return time.time() - entry[0] < settings.PHONEDASH_CACHE_SECONDS
+
+
+def _is_keepable(entry: tuple[float, object]) -> bool:
+    """Young enough to show marked stale: checked here too, as caches may keep entries longer."""
+    age = time.time() - entry[0]
+    return age < settings.PHONEDASH_CACHE_SECONDS + settings.PHONEDASH_STALE_SECONDS
 
 
 def _start_cooldown(company: Company, seconds: int) -> None:

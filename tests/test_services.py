@@ -1,0 +1,411 @@
+"""calls.services against the served simulator: caching, single flight, stale answers, cooldown.
+
+Time is moved with a clock fixture that shifts the services module's view of time.time(), so
+freshness, staleness and cooldowns are tested without sleeping through them. The simulator
+counts the requests that reached it, which is what "no upstream request" means here.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import threading
+import time
+import types
+
+import pytest
+
+from calls import phoneinc, services
+from calls.phoneinc import InvalidKey, NotFound, RateLimited, Unavailable
+from calls.services import CallFilters
+from tests.test_phoneinc_simulator import EXAMPLE_ID
+
+ALL = CallFilters()
+THREADS = 20
+
+
+class Clock:
+    """Wall-clock time as calls.services sees it, moved forward on demand."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def time(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    clock = Clock()
+    fake = types.SimpleNamespace(time=clock.time, monotonic=time.monotonic, sleep=time.sleep)
+    monkeypatch.setattr(services, "time", fake)
+    return clock
+
+
+@pytest.fixture
+def fresh_for(settings):
+    settings.PHONEDASH_CACHE_SECONDS = 15
+    settings.PHONEDASH_STALE_SECONDS = 600
+    return settings
+
+
+def upstream(simulator) -> int:
+    return simulator.request_count("/api/")
+
+
+def run_together(count: int, work) -> list:
+    """Run `work(i)` in `count` threads released at once; results or exceptions, in order."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def target(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = work(i)
+        except Exception as error:
+            results[i] = error
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
+
+
+# --- Caching ---------------------------------------------------------------------------------
+
+
+def test_it_serves_repeats_within_the_ttl_from_the_cache(acme, simulator, fresh_for, clock):
+    first = services.list_calls(acme, ALL)
+    clock.advance(14)
+    second = services.list_calls(acme, ALL)
+    detail = services.get_call(acme, EXAMPLE_ID)
+    detail_again = services.get_call(acme, EXAMPLE_ID)
+    assert upstream(simulator) == 2  # one list, one call
+    assert not first.from_cache and second.from_cache
+    assert [c.id for c in second.value] == [c.id for c in first.value]
+    assert detail_again.from_cache and detail_again.value == detail.value
+    assert second.age_seconds == 14
+
+
+def test_it_asks_again_once_the_ttl_has_passed(acme, simulator, fresh_for, clock):
+    services.list_calls(acme, ALL)
+    clock.advance(15.1)
+    answer = services.list_calls(acme, ALL)
+    assert upstream(simulator) == 2
+    assert not answer.from_cache and not answer.is_stale
+
+
+def test_it_follows_the_configured_ttl(acme, simulator, settings, clock):
+    settings.PHONEDASH_CACHE_SECONDS = 2
+    services.list_calls(acme, ALL)
+    clock.advance(1.5)
+    services.list_calls(acme, ALL)
+    assert upstream(simulator) == 1
+    clock.advance(1)
+    services.list_calls(acme, ALL)
+    assert upstream(simulator) == 2
+
+
+def test_it_does_not_cache_with_a_ttl_of_zero(acme, simulator, settings):
+    settings.PHONEDASH_CACHE_SECONDS = 0
+    services.list_calls(acme, ALL)
+    services.list_calls(acme, ALL)
+    assert upstream(simulator) == 2
+
+
+def test_it_keys_the_cache_by_the_normalised_filters(acme, simulator, fresh_for):
+    services.list_calls(acme, CallFilters(direction="inbound", limit=25))
+    services.list_calls(acme, CallFilters(direction="inbound", limit=25))
+    services.list_calls(acme, CallFilters(direction="outbound", limit=25))
+    services.list_calls(acme, CallFilters(direction="inbound", limit=10))
+    assert upstream(simulator) == 3
+
+
+def test_it_never_shares_an_entry_between_companies(acme, globex, simulator, fresh_for):
+    for _ in range(2):
+        acme_ids = {c.id for c in services.list_calls(acme, ALL).value}
+        globex_ids = {c.id for c in services.list_calls(globex, ALL).value}
+        assert acme_ids and globex_ids and not acme_ids & globex_ids
+    assert upstream(simulator) == 2
+    assert [r.company for r in simulator.requests] == ["Acme Corp", "Globex"]
+    assert services.cache_key(acme, "list", "x") != services.cache_key(globex, "list", "x")
+
+
+def test_it_never_serves_a_call_to_another_company(acme, globex, simulator, fresh_for):
+    services.get_call(acme, EXAMPLE_ID)  # cached for Acme
+    with pytest.raises(NotFound):
+        services.get_call(globex, EXAMPLE_ID)
+
+
+def test_it_starts_afresh_when_the_api_key_changes(acme, simulator, fresh_for):
+    services.list_calls(acme, ALL)
+    acme.set_api_key("sim_unknown_key_000000000")
+    with pytest.raises(InvalidKey):
+        services.list_calls(acme, ALL)
+    assert upstream(simulator) == 2
+
+
+def test_it_never_caches_a_recording_url(acme, simulator, fresh_for):
+    fresh = services.get_call_fresh(acme, EXAMPLE_ID)
+    assert fresh.recording_url  # there is one to leave out
+    answer = services.get_call(acme, EXAMPLE_ID)
+    listed = services.list_calls(acme, CallFilters(phone_number="+14085550199", limit=50))
+    assert answer.value.recording_url is None and answer.value.has_recording
+    assert all(call.recording_url is None for call in listed.value)
+    for kind, identity in [
+        ("call", EXAMPLE_ID),
+        ("list", repr(sorted(CallFilters(phone_number="+14085550199", limit=50).params().items()))),
+    ]:
+        entry = services.cache.get(services.cache_key(acme, kind, identity))
+        assert entry is not None
+        assert b"/recordings/" not in pickle.dumps(entry)
+        assert b"recording.wav" not in pickle.dumps(entry)
+
+
+def test_it_fetches_a_recording_fresh_every_time(acme, simulator, fresh_for):
+    first = services.get_call_fresh(acme, EXAMPLE_ID)
+    second = services.get_call_fresh(acme, EXAMPLE_ID)
+    assert upstream(simulator) == 2
+    assert first.recording_url and second.recording_url
+
+
+def test_it_never_caches_an_error(acme, simulator, fresh_for):
+    simulator.set_fault(status=500, count=1)
+    with pytest.raises(Unavailable):
+        services.list_calls(acme, ALL)
+    assert len(services.list_calls(acme, ALL).value) == 10
+    assert upstream(simulator) == 2
+
+
+def test_it_never_caches_a_missing_call(acme, simulator, fresh_for):
+    for _ in range(2):
+        with pytest.raises(NotFound):
+            services.get_call(acme, "0193f4ba-0000-7c00-9e3d-000000000000")
+    assert upstream(simulator) == 2
+
+
+def test_it_refuses_an_impossible_call_id_without_asking(acme, simulator):
+    for call_id in ["../calls", "a/b", "", "x" * 65]:
+        with pytest.raises(NotFound):
+            services.get_call(acme, call_id)
+        with pytest.raises(NotFound):
+            services.get_call_fresh(acme, call_id)
+    assert upstream(simulator) == 0
+
+
+# --- Single flight -------------------------------------------------------------------------
+
+
+def test_it_makes_one_request_for_twenty_concurrent_misses(acme, simulator, fresh_for):
+    simulator.delay = 0.3
+    answers = run_together(THREADS, lambda i: services.list_calls(acme, ALL))
+    assert upstream(simulator) == 1
+    assert all(isinstance(a, services.Answer) for a in answers), answers
+    assert len({tuple(c.id for c in a.value) for a in answers}) == 1
+    assert sum(not a.from_cache for a in answers) == 1
+
+
+def test_it_makes_one_request_per_key_when_keys_differ(acme, globex, simulator, fresh_for):
+    simulator.delay = 0.3
+    keys = [
+        (acme, CallFilters()),
+        (acme, CallFilters(direction="inbound")),
+        (acme, CallFilters(limit=25)),
+        (globex, CallFilters()),
+    ]
+    answers = run_together(THREADS, lambda i: services.list_calls(*keys[i % len(keys)]))
+    assert all(isinstance(a, services.Answer) for a in answers), answers
+    assert upstream(simulator) == len(keys)
+    queries = sorted((r.company, tuple(sorted(r.query.items()))) for r in simulator.requests)
+    assert len(set(queries)) == len(keys)
+
+
+def test_it_shares_the_holders_failure_with_its_waiters(acme, simulator, fresh_for):
+    simulator.set_fault(status=500, count=1, delay=0.3)
+    results = run_together(THREADS, lambda i: services.list_calls(acme, ALL))
+    assert all(isinstance(r, Unavailable) for r in results), results
+    assert upstream(simulator) == 1
+
+
+def test_it_lets_a_waiter_take_over_when_the_holder_crashes(acme, simulator, fresh_for):
+    started = threading.Event()
+
+    def crashing_fetch():
+        started.set()
+        time.sleep(0.3)
+        raise RuntimeError("worker crashed mid-request")
+
+    def holder():
+        with pytest.raises(RuntimeError):
+            services._cached(acme, "list", repr(sorted(ALL.params().items())), crashing_fetch)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert started.wait(5)
+    answer = services.list_calls(acme, ALL)  # waits on the holder, then fetches itself
+    thread.join(5)
+    assert len(answer.value) == 10 and not answer.from_cache
+    assert upstream(simulator) == 1
+
+
+def test_it_takes_over_a_lock_left_by_a_dead_holder(acme, simulator, fresh_for):
+    key = services.cache_key(acme, "list", repr(sorted(ALL.params().items())))
+    services.cache.add(f"{key}:lock", "a worker that died", 1)
+    started = time.monotonic()
+    answer = services.list_calls(acme, ALL)
+    assert 0.8 < time.monotonic() - started < 3
+    assert len(answer.value) == 10
+    assert upstream(simulator) == 1
+
+
+# --- Stale on error --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        ({"status": 503}, Unavailable),
+        ({"status": 500}, Unavailable),
+        ({"malformed": "json"}, phoneinc.BadAnswer),
+        ({"status": 429, "retry_after": 60}, RateLimited),
+    ],
+)
+def test_it_serves_a_stale_answer_when_phone_inc_fails(
+    acme, simulator, fresh_for, clock, fault, error
+):
+    good = services.list_calls(acme, ALL)
+    clock.advance(120)
+    simulator.set_fault(**fault)
+    answer = services.list_calls(acme, ALL)
+    assert answer.is_stale and answer.from_cache
+    assert isinstance(answer.stale_because, error)
+    assert answer.age_seconds == 120
+    assert [c.id for c in answer.value] == [c.id for c in good.value]
+
+
+def test_it_serves_a_stale_call_when_phone_inc_fails(acme, simulator, fresh_for, clock):
+    services.get_call(acme, EXAMPLE_ID)
+    clock.advance(60)
+    simulator.set_fault(status=503)
+    answer = services.get_call(acme, EXAMPLE_ID)
+    assert answer.is_stale and answer.value.id == EXAMPLE_ID
+
+
+def test_it_goes_back_to_fresh_answers_once_phone_inc_recovers(acme, simulator, fresh_for, clock):
+    services.list_calls(acme, ALL)
+    clock.advance(60)
+    simulator.set_fault(status=500, count=1)
+    assert services.list_calls(acme, ALL).is_stale
+    answer = services.list_calls(acme, ALL)
+    assert not answer.is_stale and not answer.from_cache
+
+
+def test_it_does_not_serve_an_answer_older_than_the_stale_window(acme, simulator, fresh_for, clock):
+    services.list_calls(acme, ALL)
+    clock.advance(15 + 600 + 1)
+    simulator.set_fault(status=503)
+    with pytest.raises(Unavailable):
+        services.list_calls(acme, ALL)
+
+
+def test_it_does_not_hide_a_refused_key_behind_a_stale_answer(acme, simulator, fresh_for, clock):
+    services.list_calls(acme, ALL)
+    clock.advance(60)
+    simulator.set_fault(status=401)
+    with pytest.raises(InvalidKey):
+        services.list_calls(acme, ALL)
+
+
+def test_it_does_not_hide_a_deleted_call_behind_a_stale_answer(acme, simulator, fresh_for, clock):
+    services.get_call(acme, EXAMPLE_ID)
+    clock.advance(60)
+    simulator.set_fault(status=404)
+    with pytest.raises(NotFound):
+        services.get_call(acme, EXAMPLE_ID)
+
+
+def test_it_raises_when_there_is_nothing_stale_to_show(acme, simulator, fresh_for):
+    simulator.set_fault(status=503)
+    with pytest.raises(Unavailable):
+        services.list_calls(acme, ALL)
+
+
+# --- Cooldown after 429 ----------------------------------------------------------------------
+
+
+def test_it_waits_out_retry_after_before_asking_again(acme, globex, simulator, fresh_for, clock):
+    simulator.set_fault(status=429, retry_after=30, count=1)
+    with pytest.raises(RateLimited) as caught:
+        services.list_calls(acme, ALL)
+    assert caught.value.retry_after == 30
+    clock.advance(10)
+    for call in [
+        lambda: services.list_calls(acme, CallFilters(direction="inbound")),
+        lambda: services.get_call(acme, EXAMPLE_ID),
+        lambda: services.get_call_fresh(acme, EXAMPLE_ID),
+    ]:
+        with pytest.raises(RateLimited) as caught:
+            call()
+        assert 19 <= caught.value.retry_after <= 20
+    assert upstream(simulator) == 1
+    services.list_calls(globex, ALL)  # another company is not held back
+    assert upstream(simulator) == 2
+    clock.advance(21)
+    assert len(services.list_calls(acme, ALL).value) == 10
+    assert upstream(simulator) == 3
+
+
+def test_it_starts_a_cooldown_from_a_recording_request(acme, simulator, fresh_for):
+    simulator.set_fault(status=429, retry_after=30, count=1)
+    with pytest.raises(RateLimited):
+        services.get_call_fresh(acme, EXAMPLE_ID)
+    with pytest.raises(RateLimited):
+        services.list_calls(acme, ALL)
+    assert upstream(simulator) == 1
+
+
+def test_it_still_serves_fresh_answers_during_a_cooldown(acme, simulator, fresh_for):
+    services.list_calls(acme, ALL)
+    simulator.set_fault(status=429, retry_after=30, count=1)
+    with pytest.raises(RateLimited):
+        services.list_calls(acme, CallFilters(limit=25))
+    assert services.list_calls(acme, ALL).from_cache
+    assert upstream(simulator) == 2
+
+
+# --- A broken cache --------------------------------------------------------------------------
+
+
+class BrokenCache:
+    """A cache whose server is down: every operation raises."""
+
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise ConnectionError("cache server unreachable")
+
+        return fail
+
+
+def test_it_goes_straight_to_phone_inc_when_the_cache_is_down(
+    acme, simulator, fresh_for, monkeypatch, caplog
+):
+    monkeypatch.setattr(services, "cache", BrokenCache())
+    with caplog.at_level(logging.WARNING, logger="phonedash.services"):
+        first = services.list_calls(acme, ALL)
+        second = services.get_call(acme, EXAMPLE_ID)
+    assert len(first.value) == 10 and second.value.id == EXAMPLE_ID
+    assert upstream(simulator) == 2
+    assert "cache unavailable" in caplog.text
+
+
+def test_it_still_reports_errors_when_the_cache_is_down(acme, simulator, monkeypatch):
+    monkeypatch.setattr(services, "cache", BrokenCache())
+    simulator.set_fault(status=503)
+    with pytest.raises(Unavailable):
+        services.list_calls(acme, ALL)
