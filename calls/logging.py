@@ -6,6 +6,7 @@ hide; a header-shaped pattern catches anything that looks like ``X-Api-Key: ...`
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import re
@@ -15,6 +16,10 @@ REDACTED = "[redacted]"
 _HEADER_RE = re.compile(r"(?i)(x-api-key['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+")
 _secrets: set[str] = set()
 _lock = threading.Lock()
+# Set by calls.requestlog while a request is served, so every line logged for it carries it.
+current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "phonedash_request_id", default=None
+)
 
 
 def register_secret(value: str) -> None:
@@ -48,6 +53,17 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class RequestIdFilter(logging.Filter):
+    """Puts the id of the request being served on every record logged for it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            request_id = current_request_id.get()
+            if request_id is not None:
+                record.request_id = request_id
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, with the structured fields request logging attaches."""
 
@@ -55,6 +71,7 @@ class JsonFormatter(logging.Formatter):
         "request_id",
         "method",
         "path",
+        "params",
         "status",
         "duration_ms",
         "user_id",
@@ -62,6 +79,10 @@ class JsonFormatter(logging.Formatter):
         "upstream_requests",
         "upstream_ms",
         "cache",
+        "upstream_method",
+        "upstream_path",
+        "upstream_outcome",
+        "upstream_attempt",
     )
 
     def format(self, record: logging.LogRecord) -> str:

@@ -50,6 +50,7 @@ __all__ = [
     "is_valid_call_id",
     "parse_call",
     "parse_call_list",
+    "upstream_last",
     "upstream_stats",
     "upstream_stats_reset",
 ]
@@ -104,11 +105,15 @@ def is_valid_call_id(value: object) -> bool:
 _stats: contextvars.ContextVar[tuple[int, float]] = contextvars.ContextVar(
     "phonedash_upstream_stats", default=(0, 0.0)
 )
+_last: contextvars.ContextVar[tuple[str, int] | None] = contextvars.ContextVar(
+    "phonedash_upstream_last", default=None
+)
 
 
 def upstream_stats_reset() -> None:
     """Start counting afresh; called at the start of each request we serve."""
     _stats.set((0, 0.0))
+    _last.set(None)
 
 
 def upstream_stats() -> tuple[int, float]:
@@ -116,9 +121,16 @@ def upstream_stats() -> tuple[int, float]:
     return _stats.get()
 
 
-def _record_attempt(seconds: float) -> None:
+def upstream_last() -> tuple[str, int] | None:
+    """The last attempt since the reset: its outcome (an HTTP status such as "200", or an error
+    class such as "ReadTimeout") and milliseconds; None if there was none. For /readyz."""
+    return _last.get()
+
+
+def _record_attempt(seconds: float, outcome: str) -> None:
     count, total = _stats.get()
     _stats.set((count + 1, total + seconds))
+    _last.set((outcome, round(seconds * 1000)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -714,7 +726,7 @@ class PhoneIncClient:
             raise
         finally:
             elapsed = self._clock() - started
-            _record_attempt(elapsed)
+            _record_attempt(elapsed, outcome)
             logger.info(
                 "GET %s -> %s in %d ms (attempt %d)",
                 log_path,

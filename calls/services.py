@@ -10,6 +10,7 @@ Recording URLs are minted per request upstream and are never cached.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import logging
 import time
@@ -33,6 +34,26 @@ POLL_INTERVAL = 0.05
 # A failure seen by the request that held the lock is shared with the requests waiting on it
 # for this long, so that twenty waiters do not each retry a failing Phone.inc in turn.
 FAILURE_NOTICE_SECONDS = 2
+
+# What the cache lookups of the request being served found, for its log line.
+_lookups: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
+    "phonedash_cache_lookups", default=()
+)
+
+
+def cache_lookups_reset() -> None:
+    """Start afresh; called at the start of each request we serve."""
+    _lookups.set(())
+
+
+def cache_lookups() -> tuple[str, ...]:
+    """Since the reset, per lookup: "hit" (fresh in the cache), "miss" (asked for upstream, or
+    for another request's fetch), or "miss" then "stale" (Phone.inc failed, an old answer shown)."""
+    return _lookups.get()
+
+
+def _note_lookup(outcome: str) -> None:
+    _lookups.set((*_lookups.get(), outcome))
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +151,9 @@ def _cached[T](company: Company, kind: str, identity: str, fetch: Callable[[], T
     key = cache_key(company, kind, identity)
     entry = _cache_get(key)
     if entry is not None and _is_fresh(entry):
+        _note_lookup("hit")
         return Answer(entry[1], entry[0], from_cache=True)
+    _note_lookup("miss")
     try:
         _raise_if_cooling_down(company)
         return _fetch_once(company, key, fetch)
@@ -143,6 +166,7 @@ def _cached[T](company: Company, kind: str, identity: str, fetch: Callable[[], T
         if _is_fresh(entry):
             return Answer(entry[1], entry[0], from_cache=True)
         log.warning("serving a stale answer (%ss old): %s", int(time.time() - entry[0]), error)
+        _note_lookup("stale")
         return Answer(entry[1], entry[0], from_cache=True, stale_because=error)
 
 

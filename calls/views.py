@@ -1,4 +1,4 @@
-"""Pages: the call list, one call, its recording, and health checks.
+"""Pages: the call list, one call, its recording (health checks are in calls.health).
 
 Each view asks calls.services for data with the user's company; Phone.inc failures arrive as
 PhoneIncError values and are shown as a styled message with the error's status code.
@@ -10,10 +10,7 @@ import functools
 import time
 from urllib.parse import urlencode, urlsplit
 
-from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -203,36 +200,3 @@ def render_error(request: HttpRequest, error: PhoneIncError) -> HttpResponse:
     if isinstance(error, phoneinc.RateLimited):
         response["Retry-After"] = str(error.retry_after)
     return response
-
-
-# --- Health -----------------------------------------------------------------------------------
-
-
-@login_not_required
-@require_GET
-@never_cache
-def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
-
-
-@login_not_required
-@require_GET
-@never_cache
-def readyz(request: HttpRequest) -> JsonResponse:
-    checks = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as error:
-        checks["database"] = f"unavailable ({type(error).__name__})"
-    try:
-        cache.set("readyz", "ok", 10)
-        checks["cache"] = "ok" if cache.get("readyz") == "ok" else "unavailable"
-    except Exception as error:
-        checks["cache"] = f"unavailable ({type(error).__name__})"
-    ready = all(value == "ok" for value in checks.values())
-    return JsonResponse(
-        {"status": "ready" if ready else "unavailable", "checks": checks},
-        status=200 if ready else 503,
-    )

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so its log line covers the whole request and carries the final status.
+    "calls.requestlog.RequestLogMiddleware",
     "calls.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -109,6 +111,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;"}
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that does not answer must fail a request (and /readyz) quickly, not hang it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_url("REDIS_URL", None, schemes=("redis", "rediss", "unix"))
@@ -239,7 +243,10 @@ if PHONEDASH_LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"secrets": {"()": "calls.logging.RedactSecrets"}},
+    "filters": {
+        "secrets": {"()": "calls.logging.RedactSecrets"},
+        "request_id": {"()": "calls.logging.RequestIdFilter"},
+    },
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "calls.logging.JsonFormatter"},
@@ -248,7 +255,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": PHONEDASH_LOG_FORMAT,
-            "filters": ["secrets"],
+            "filters": ["secrets", "request_id"],
         }
     },
     "root": {"handlers": ["console"], "level": "WARNING"},

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from calls import views
+from calls import health, views
 from calls.throttle import ThrottledAdminAuthenticationForm, ThrottledLoginView
 
 admin.site.site_header = "phonedash administration"
@@ -26,8 +26,8 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("calls/", include("calls.urls")),
-    path("healthz", views.healthz, name="healthz"),
-    path("readyz", views.readyz, name="readyz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
 ]
 

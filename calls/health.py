@@ -1,0 +1,103 @@
+"""Health checks for load balancers and orchestrators: /healthz and /readyz.
+
+/healthz says the process answers, touching neither database nor cache. /readyz says this
+instance can serve pages: its database and cache answer. It also reports Phone.inc's last
+answer as recorded by any worker sharing the cache, without asking Phone.inc itself (a probe
+every few seconds must not spend a company's rate limit), and a failing Phone.inc does not make
+phonedash unready: taking instances out of the load balancer would not bring Phone.inc back.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+log = logging.getLogger("phonedash.health")
+
+LAST_UPSTREAM_KEY = "health:upstream:last"
+LAST_UPSTREAM_SECONDS = 24 * 3600
+
+
+def record_upstream(outcome: str, ms: int) -> None:
+    """Remember Phone.inc's last answer (an HTTP status or an error class name) for /readyz.
+
+    Only the outcome and timing: no company, no URL, no key.
+    """
+    try:
+        cache.set(
+            LAST_UPSTREAM_KEY,
+            {"status": outcome, "ms": ms, "at": time.time()},
+            LAST_UPSTREAM_SECONDS,
+        )
+    except Exception as error:
+        log.warning("cache unavailable (upstream status not recorded): %s", type(error).__name__)
+
+
+def upstream_report() -> dict[str, object] | None:
+    """Phone.inc's last answer as /readyz shows it, or None if none in the last day."""
+    last = cache.get(LAST_UPSTREAM_KEY)
+    if not isinstance(last, dict):
+        return None
+    status = str(last.get("status", ""))
+    return {
+        "last_status": status,
+        # Any HTTP answer below 500 means Phone.inc is up, even a 401 for one company's key.
+        "answering": status.isdigit() and int(status) < 500,
+        "ms": last.get("ms"),
+        "seconds_ago": max(0, round(time.time() - float(last.get("at", 0)))),
+    }
+
+
+def _check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as error:
+        log.warning("readyz: database unavailable: %s", type(error).__name__)
+        return f"unavailable ({type(error).__name__})"
+    return "ok"
+
+
+def _check_cache() -> str:
+    """A write and a read-back of a key of our own (probes from several hosts may overlap)."""
+    key, token = f"health:probe:{uuid.uuid4().hex}", uuid.uuid4().hex
+    try:
+        cache.set(key, token, 10)
+        found = cache.get(key)
+        cache.delete(key)
+    except Exception as error:
+        log.warning("readyz: cache unavailable: %s", type(error).__name__)
+        return f"unavailable ({type(error).__name__})"
+    return "ok" if found == token else "unavailable (wrote a value it could not read back)"
+
+
+@login_not_required
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    checks = {"database": _check_database(), "cache": _check_cache()}
+    ready = all(value == "ok" for value in checks.values())
+    try:
+        phoneinc = upstream_report() if checks["cache"] == "ok" else None
+    except Exception:
+        phoneinc = None
+    return JsonResponse(
+        {"status": "ready" if ready else "unavailable", "checks": checks, "phoneinc": phoneinc},
+        status=200 if ready else 503,
+    )

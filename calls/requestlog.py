@@ -1,0 +1,133 @@
+"""One log line per request: who (ids only), what, how it went, and what Phone.inc cost.
+
+The line carries a request id (the proxy's X-Request-ID when it sends a sane one, else a new
+one), echoed in the response so a user's report can be matched to the log. Paths are logged
+without their query string, which may hold phone numbers: only the parameter names are kept.
+Ids are read only if the request already loaded them: logging never queries the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import time
+import uuid
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import HttpRequest, HttpResponse
+from django.utils.functional import empty
+
+from calls import health, phoneinc, services
+from calls.logging import current_request_id
+
+log = logging.getLogger("phonedash.request")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_PARAM_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}")
+MAX_PARAMS = 10
+QUIET_PATHS = ("/healthz", "/readyz", "/favicon.ico")
+
+
+def request_id_from(request: HttpRequest) -> str:
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    return incoming if _REQUEST_ID_RE.fullmatch(incoming) else uuid.uuid4().hex
+
+
+def param_names(request: HttpRequest) -> str:
+    """The query's parameter names, sorted; names that do not look like one are counted only."""
+    names = sorted({name for name in request.GET if _PARAM_NAME_RE.fullmatch(name)})
+    others = len(request.GET) - len(names)
+    if len(names) > MAX_PARAMS:
+        others += len(names) - MAX_PARAMS
+        names = names[:MAX_PARAMS]
+    return ",".join(names + ([f"+{others}"] if others else []))
+
+
+def ids_of(request: HttpRequest) -> tuple[int | None, int | None]:
+    """(user id, company id) if this request already loaded them, else None for each."""
+    user = getattr(request, "user", None)
+    user = getattr(user, "_wrapped", user)  # the lazy user, unwrapped only if already loaded
+    if user is None or user is empty or not getattr(user, "is_authenticated", False):
+        return None, None
+    company_id = None
+    membership = getattr(type(user), "membership", None)
+    if membership is not None and membership.is_cached(user):
+        with contextlib.suppress(ObjectDoesNotExist):  # cached as "no company"
+            company_id = user.membership.company_id
+    return user.pk, company_id
+
+
+def cache_summary(lookups: tuple[str, ...]) -> str | None:
+    """ "hit", "miss", "hit+miss", "miss+stale"...: what this request's cache lookups found."""
+    found = set(lookups)
+    return "+".join(word for word in ("hit", "miss", "stale") if word in found) or None
+
+
+class RequestLogMiddleware:
+    """First in MIDDLEWARE, so its time covers everything and it sees the final status."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        request_id = request_id_from(request)
+        request.request_id = request_id
+        token = current_request_id.set(request_id)
+        phoneinc.upstream_stats_reset()
+        services.cache_lookups_reset()
+        try:
+            response = self.get_response(request)
+            response[REQUEST_ID_HEADER] = request_id
+            self.log(request, response, started)
+            return response
+        finally:
+            current_request_id.reset(token)
+
+    def log(self, request: HttpRequest, response: HttpResponse, started: float) -> None:
+        upstream_count, upstream_seconds = phoneinc.upstream_stats()
+        last = phoneinc.upstream_last()
+        if last is not None:
+            health.record_upstream(*last)
+        user_id, company_id = ids_of(request)
+        path = quote(request.path, safe="/:@!$&'()*+,;=-._~")[:300]
+        status = response.status_code
+        fields = {
+            "request_id": request.request_id,
+            "method": quote(request.method or "-", safe="")[:16],
+            "path": path,
+            "params": param_names(request) or None,
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000),
+            "user_id": user_id,
+            "company_id": company_id,
+            "upstream_requests": upstream_count,
+            "upstream_ms": round(upstream_seconds * 1000),
+            "cache": cache_summary(services.cache_lookups()),
+        }
+        if status >= 500:
+            level = logging.WARNING
+        elif path in QUIET_PATHS or path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+            level = logging.DEBUG  # probes every few seconds and static files: noise at INFO
+        else:
+            level = logging.INFO
+        log.log(
+            level,
+            "%s %s%s -> %s in %d ms request_id=%s user=%s company=%s upstream=%d/%dms cache=%s",
+            fields["method"],
+            path,
+            f" [{fields['params']}]" if fields["params"] else "",
+            status,
+            fields["duration_ms"],
+            fields["request_id"],
+            user_id if user_id is not None else "-",
+            company_id if company_id is not None else "-",
+            upstream_count,
+            fields["upstream_ms"],
+            fields["cache"] or "-",
+            extra=fields,
+        )
