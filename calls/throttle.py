@@ -12,10 +12,15 @@ import time
 
 from django import forms
 from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.core.cache import cache
+
+from calls.middleware import with_embed
 
 log = logging.getLogger("phonedash.security")
 
@@ -102,6 +107,22 @@ class ThrottledLoginView(LoginView):
             response.status_code = 429
         return response
 
+    def get_success_url(self) -> str:
+        """Where `next` says (checked by Django against open redirects), still embedded if the
+        login happened inside the portal's frame."""
+        url = super().get_success_url()
+        return with_embed(url) if self.request.embedded else url
+
 
 class ThrottledAdminAuthenticationForm(ThrottledAuthenticationForm, AdminAuthenticationForm):
     """The admin's login form (staff only), throttled like the dashboard's."""
+
+
+@login_not_required
+def admin_login(request, extra_context=None):
+    """The admin's login view, answering 429 like ours while signing in is paused."""
+    response = AdminSite.login(admin.site, request, extra_context)
+    form = (getattr(response, "context_data", None) or {}).get("form")
+    if form is not None and form.is_bound and form.has_error("__all__", "throttled"):
+        response.status_code = 429
+    return response

@@ -5,11 +5,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from calls import health, views
-from calls.throttle import ThrottledAdminAuthenticationForm, ThrottledLoginView
+from calls.throttle import ThrottledAdminAuthenticationForm, ThrottledLoginView, admin_login
 
 admin.site.site_header = "phonedash administration"
 admin.site.site_title = "phonedash admin"
 admin.site.login_form = ThrottledAdminAuthenticationForm
+admin.site.login = admin_login  # before admin.site.urls below, which routes to it
 
 urlpatterns = [
     path("", views.index, name="index"),
