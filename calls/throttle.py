@@ -50,7 +50,9 @@ def locked_for(username: str, address: str) -> int:
     except Exception:
         log.warning("cache unavailable: login throttling skipped")
         return 0
-    return max((math.ceil(value - now) for value in until.values()), default=0)
+    # A lock whose deadline has passed but whose cache entry lingers (a TTL rounded up, clocks
+    # of two hosts a little apart) no longer counts.
+    return max([0, *(math.ceil(value - now) for value in until.values())])
 
 
 def record_failure(username: str, address: str) -> None:
@@ -79,11 +81,14 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         "paused for %(minutes)s more minute(s). Please try again later.",
     }
 
+    retry_after = 0  # seconds, when the attempt was refused because signing in is paused
+
     def clean(self):
         username = self.cleaned_data.get("username") or ""
         address = client_address(self.request)
         wait = locked_for(username, address)
         if wait:
+            self.retry_after = wait
             raise forms.ValidationError(
                 self.error_messages["throttled"],
                 code="throttled",
@@ -102,10 +107,7 @@ class ThrottledLoginView(LoginView):
     redirect_authenticated_user = True
 
     def form_invalid(self, form):
-        response = super().form_invalid(form)
-        if form.has_error("__all__", "throttled"):
-            response.status_code = 429
-        return response
+        return refused(super().form_invalid(form), form)
 
     def get_success_url(self) -> str:
         """Where `next` says (checked by Django against open redirects), still embedded if the
@@ -123,6 +125,14 @@ def admin_login(request, extra_context=None):
     """The admin's login view, answering 429 like ours while signing in is paused."""
     response = AdminSite.login(admin.site, request, extra_context)
     form = (getattr(response, "context_data", None) or {}).get("form")
-    if form is not None and form.is_bound and form.has_error("__all__", "throttled"):
+    if form is not None and form.is_bound:
+        refused(response, form)
+    return response
+
+
+def refused(response, form):
+    """A login page re-shown because signing in is paused answers 429 with Retry-After."""
+    if form.has_error("__all__", "throttled"):
         response.status_code = 429
+        response["Retry-After"] = str(form.retry_after)
     return response

@@ -1,0 +1,189 @@
+"""Login throttling: five failures in fifteen minutes pause signing in, per account and address."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.core.cache.backends.locmem import LocMemCache
+from django.test import Client
+
+from calls import throttle
+from tests.conftest import PASSWORD
+
+LOGIN = "/accounts/login/"
+THROTTLED = "Too many failed sign-in attempts"
+WRONG = "Please enter a correct username and password"
+
+
+def attempt(username: str, password: str, address: str = "198.51.100.7", url: str = LOGIN):
+    return Client(REMOTE_ADDR=address).post(url, {"username": username, "password": password})
+
+
+def fail(times: int, username: str = "alice", address: str = "198.51.100.7", url: str = LOGIN):
+    for _ in range(times):
+        response = attempt(username, "wrong password", address, url)
+        assert response.status_code == 200
+        assert WRONG in response.content.decode()
+
+
+def assert_refused(response) -> None:
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert THROTTLED in page and "15 more minute(s)" in page
+    assert 14 * 60 < int(response["Retry-After"]) <= 15 * 60
+    assert "sessionid" not in response.cookies
+
+
+def assert_signed_in(response) -> None:
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert "sessionid" in response.cookies
+
+
+def test_it_refuses_even_the_right_password_after_five_failures(alice, bob):
+    fail(5, "alice")
+    assert_refused(attempt("alice", PASSWORD))
+    assert_refused(attempt("alice", PASSWORD, address="203.0.113.9")), "the account is locked"
+    assert_refused(attempt("bob", PASSWORD)), "and so is the address"
+
+
+def test_it_lets_four_failures_through(alice):
+    fail(4, "alice")
+    assert_signed_in(attempt("alice", PASSWORD))
+
+
+def test_it_locks_an_address_trying_many_accounts(alice, bob, charlie):
+    for name in ("mallory", "trent", "alice", "root", "admin"):
+        fail(1, name)
+    assert_refused(attempt("bob", PASSWORD))
+    assert_signed_in(attempt("bob", PASSWORD, address="203.0.113.9"))
+    assert_signed_in(attempt("charlie", PASSWORD, address="192.0.2.44"))
+
+
+def test_it_leaves_other_accounts_at_other_addresses_alone(alice, charlie):
+    fail(5, "alice")
+    assert_refused(attempt("alice", PASSWORD))
+    assert_signed_in(attempt("charlie", PASSWORD, address="192.0.2.44"))
+
+
+def test_it_does_not_count_successful_logins_as_failures(alice):
+    fail(3, "alice")
+    for _ in range(6):
+        assert_signed_in(attempt("alice", PASSWORD))
+    fail(1, "alice")
+    assert_signed_in(attempt("alice", PASSWORD))
+    fail(1, "alice")  # the fifth failure
+    assert_refused(attempt("alice", PASSWORD))
+
+
+def test_it_matches_accounts_whatever_the_case(alice):
+    for name in ("alice", "Alice", "ALICE ", "aLiCe", "alice"):
+        fail(1, name, address=f"203.0.113.{len(name) + ord(name[1])}")
+    assert_refused(attempt("alice", PASSWORD, address="192.0.2.1"))
+
+
+def test_it_throttles_the_admin_login_too(admin_user):
+    fail(5, "admin", url="/admin/login/")
+    response = attempt("admin", "password", url="/admin/login/")  # pytest-django's password
+    assert_refused(response)
+    assert_refused(attempt("admin", "password")), "one counter for both login pages"
+
+
+def test_it_lets_the_admin_in_below_the_limit(admin_user):
+    fail(4, "admin", url="/admin/login/")
+    response = attempt("admin", "password", url="/admin/login/")
+    assert response.status_code == 302 and "sessionid" in response.cookies
+
+
+def test_it_follows_the_configured_numbers(alice, settings):
+    settings.PHONEDASH_LOGIN_FAILURES = 2
+    settings.PHONEDASH_LOGIN_LOCKOUT_MINUTES = 3
+    fail(2, "alice")
+    response = attempt("alice", PASSWORD)
+    assert response.status_code == 429
+    assert "3 more minute(s)" in response.content.decode()
+    assert 2 * 60 < int(response["Retry-After"]) <= 3 * 60
+
+
+# --- Time --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Time travel, on a local-memory cache whose expiry follows the patched clock.
+
+    The throttle's counters live in Django's cache (Redis in production); a private LocMemCache
+    keeps these tests about the window, whatever backend the suite runs with.
+    """
+    monkeypatch.setattr(throttle, "cache", LocMemCache("throttle-clock", {}))
+    offset = [0.0]
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + offset[0])
+
+    def advance(minutes: float) -> None:
+        offset[0] += minutes * 60
+
+    return advance
+
+
+def test_it_unlocks_when_the_lockout_is_over(alice, clock):
+    fail(5, "alice")
+    clock(14)
+    still_locked = attempt("alice", PASSWORD)
+    assert still_locked.status_code == 429
+    assert "1 more minute(s)" in still_locked.content.decode()
+    clock(1.1)
+    assert_signed_in(attempt("alice", PASSWORD))
+
+
+def test_it_forgets_failures_older_than_the_window(alice, clock):
+    fail(4, "alice")
+    clock(15.1)
+    fail(4, "alice")
+    assert_signed_in(attempt("alice", PASSWORD))
+    fail(1, "alice")  # the fifth within this window
+    assert attempt("alice", PASSWORD).status_code == 429
+
+
+def test_it_ignores_a_lock_whose_deadline_passed(alice):
+    """A lock entry the cache keeps a moment too long (TTL rounding, clock skew) is over."""
+    for key in throttle._keys("alice", "198.51.100.7"):
+        throttle.cache.set(f"{key}:locked", time.time() - 5, 60)
+    assert_signed_in(attempt("alice", PASSWORD))
+
+
+# --- Addresses ---------------------------------------------------------------------------------
+
+
+def test_it_ignores_forwarded_for_without_a_proxy(alice):
+    """With no proxy configured, a client cannot dodge the address lock with a header."""
+    for n in range(5):
+        Client(REMOTE_ADDR="198.51.100.7").post(
+            LOGIN,
+            {"username": f"user{n}", "password": "x"},
+            headers={"X-Forwarded-For": f"10.0.0.{n}"},
+        )
+    assert attempt("alice", PASSWORD).status_code == 429
+
+
+def test_it_reads_the_address_the_proxy_appended(alice, settings):
+    settings.PHONEDASH_PROXY_COUNT = 1
+    for n in range(5):
+        Client(REMOTE_ADDR="10.0.0.1").post(
+            LOGIN,
+            {"username": f"user{n}", "password": "x"},
+            headers={"X-Forwarded-For": f"1.2.3.{n}, 198.51.100.7"},  # spoofed, then real
+        )
+    behind_proxy = Client(REMOTE_ADDR="10.0.0.1")
+    locked = behind_proxy.post(
+        LOGIN,
+        {"username": "alice", "password": PASSWORD},
+        headers={"X-Forwarded-For": "198.51.100.7"},
+    )
+    assert locked.status_code == 429
+    other = behind_proxy.post(
+        LOGIN,
+        {"username": "alice", "password": PASSWORD},
+        headers={"X-Forwarded-For": "203.0.113.9"},
+    )
+    assert other.status_code == 302
