@@ -43,7 +43,9 @@ def phone(number: str | None, region: str = "US") -> str:
     except phonenumbers.NumberParseException:
         # "anonymous", "restricted", "unknown"... say so plainly rather than echo jargon.
         return WITHHELD if number.isalpha() else number
-    if phonenumbers.region_code_for_number(parsed) == region:
+    # Same country code, not same region: +44 7911 is Guernsey to phonenumbers, yet a UK
+    # office dials it as 07911 ...; likewise +1 numbers across the NANP for a US company.
+    if parsed.country_code == phonenumbers.country_code_for_region(region):
         style = phonenumbers.PhoneNumberFormat.NATIONAL
     else:
         style = phonenumbers.PhoneNumberFormat.INTERNATIONAL
@@ -93,6 +95,16 @@ def relative(moment: datetime | None, now: datetime | None = None) -> str:
     if days < 7:
         return f"{days} days ago"
     return local.strftime("%-d %b") if local.year == local_now.year else local.strftime("%-d %b %Y")
+
+
+def age(seconds: int | None) -> str:
+    """How old an answer is, in words: '40 seconds', '1 minute', '2 hours'."""
+    seconds = max(0, int(seconds or 0))
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return "1 second" if seconds == 1 else f"{seconds} seconds"
 
 
 def absolute(moment: datetime | None) -> str:

@@ -22,6 +22,14 @@ LIMITS = [10, 25, 50]
 MAX_LIMIT = 50
 
 
+def example_number(region: str) -> str:
+    """A number as people in the region write it, for the placeholder and error messages."""
+    example = phonenumbers.example_number(region)
+    if example is None:
+        return "+1 408 555 0199"
+    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 def to_e164(text: str, region: str) -> str:
     """A number in any format the region can read, as E.164; ValueError when unreadable."""
     try:
@@ -43,7 +51,6 @@ class CallFilterForm(forms.Form):
                 "type": "search",
                 "inputmode": "tel",
                 "autocomplete": "off",
-                "placeholder": "e.g. (408) 555-0199",
             }
         ),
     )
@@ -65,10 +72,13 @@ class CallFilterForm(forms.Form):
     def __init__(self, data=None, *, region: str = "US", **kwargs) -> None:
         super().__init__(data, **kwargs)
         self.region = region
+        self.example = example_number(region)
+        self.fields["phone_number"].widget.attrs["placeholder"] = f"e.g. {self.example}"
         limit = self.fields["limit"]
-        value = self.data.get("limit") if self.is_bound else None
-        # Keep a shared link with an unusual limit such as ?limit=17 selectable.
-        wanted = int(value) if value and str(value).isdigit() else None
+        value = str(self.data.get("limit") or "").strip() if self.is_bound else ""
+        # Keep a shared link with an unusual limit such as ?limit=17 selectable. ASCII digits
+        # only: "²".isdigit() is true, yet int("²") fails.
+        wanted = int(value) if value.isascii() and value.isdigit() and len(value) < 4 else None
         if wanted and wanted not in LIMITS and wanted <= MAX_LIMIT:
             limit.widget.choices = [(n, f"{n} calls") for n in sorted({*LIMITS, wanted})]
 
@@ -80,9 +90,9 @@ class CallFilterForm(forms.Form):
             return to_e164(text, self.region)
         except ValueError:
             raise forms.ValidationError(
-                "We can't read “%(number)s” as a phone number. Try the full number, "
-                "e.g. +1 408 555 0199.",
-                params={"number": text},
+                "We can't read “%(number)s” as a phone number. Type the whole number, "
+                "e.g. %(example)s, or start with + and the country code.",
+                params={"number": text, "example": self.example},
                 code="unreadable",
             ) from None
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import functools
 import time
-from urllib.parse import urlencode, urlsplit
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -71,6 +72,8 @@ def call_list(request: HttpRequest, company) -> HttpResponse:
             answer = services.list_calls(company, filters)
         except PhoneIncError as error:
             context["error"], status = error, error.status
+            # A refused key or a wrong API URL needs an administrator, not another click.
+            context["can_retry"] = not isinstance(error, phoneinc.InvalidKey | phoneinc.NotFound)
         else:
             context.update(
                 answer=answer,
@@ -83,12 +86,41 @@ def call_list(request: HttpRequest, company) -> HttpResponse:
             )
     else:
         status = 400
-    fragment = fragment_for(request, "results")
+    fragment = context["fragment"] = fragment_for(request, "results")
     template = f"calls/call_list.html#{fragment}" if fragment else "calls/call_list.html"
     response = render(request, template, context, status=status)
     if "error" in context and isinstance(context["error"], phoneinc.RateLimited):
         response["Retry-After"] = str(context["error"].retry_after)
+    if fragment:
+        header, url = history_update(request)
+        response[header] = url
     return response
+
+
+LIST_PARAMS = ("phone_number", "direction", "state", "limit", "embed")
+
+
+def list_query(get: Callable[[str], str]) -> dict[str, str]:
+    """The list's parameters as a shareable link holds them: no empty ones, no default limit."""
+    params = {name: get(name).strip() for name in LIST_PARAMS}
+    if params["limit"] == "10":
+        params["limit"] = ""
+    if params["embed"] != "1":
+        params["embed"] = ""
+    return {name: value for name, value in params.items() if value}
+
+
+def history_update(request: HttpRequest) -> tuple[str, str]:
+    """The address htmx should show after a filter swap: the clean link, pushed as a new step;
+    replaced instead while a number is being typed, so Back skips the half-typed ones."""
+    wanted = list_query(lambda name: request.GET.get(name, ""))
+    url = request.path + (f"?{urlencode(wanted)}" if wanted else "")
+    current = parse_qs(urlsplit(request.headers.get("HX-Current-URL", "")).query)
+    shown = list_query(lambda name: (current.get(name) or [""])[0])
+    was, now = shown.pop("phone_number", ""), wanted.get("phone_number", "")
+    others = {name: value for name, value in wanted.items() if name != "phone_number"}
+    typing = was and now and (now.startswith(was) or was.startswith(now)) and shown == others
+    return ("HX-Replace-Url" if typing else "HX-Push-Url"), url
 
 
 def more_query(filters: services.CallFilters, embedded: bool) -> str:

@@ -13,6 +13,7 @@ register.filter("state_label", display.state_label)
 register.filter("state_tone", display.state_tone)
 register.filter("relative", display.relative)
 register.filter("absolute", display.absolute)
+register.filter("age", display.age)
 register.filter("dialable", display.is_dialable)
 
 
