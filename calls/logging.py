@@ -47,9 +47,11 @@ class RedactSecrets(logging.Filter):
         record.msg, record.args = redact(message), ()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text)
-            record.exc_info = None
+        if record.exc_info or record.exc_text:
+            record.exc_info = None  # formatters must use the redacted text, not the exception
+        for name, value in list(vars(record).items()):  # exc_text, stack_info, `extra` fields
+            if isinstance(value, str) and name != "msg":
+                setattr(record, name, redact(value))
         return True
 
 

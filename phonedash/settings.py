@@ -264,7 +264,9 @@ LOGGING = {
     "loggers": {
         "phonedash": {"level": PHONEDASH_LOG_LEVEL},
         "django": {"level": "INFO"},
-        "django.server": {"level": "WARNING"},
+        # Django's default config stops runserver's lines from propagating; they must reach the
+        # console handler (and its secrets filter), not Python's unfiltered last resort.
+        "django.server": {"level": "WARNING", "propagate": True},
         # urllib3 at DEBUG would print every request line; keep it quiet whatever the level.
         "urllib3": {"level": "WARNING"},
     },
