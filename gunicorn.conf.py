@@ -6,13 +6,17 @@ start-up with one line naming the variable. Options given on gunicorn's command 
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
 from phonedash.env import SettingError, env_int, env_list, env_str  # noqa: E402
 
@@ -57,6 +61,12 @@ try:
 except SettingError as error:
     sys.exit(f"gunicorn.conf.py: {error}")
 
+# Django's settings too, so a bad variable stops start-up with one line rather than a traceback.
+try:
+    importlib.import_module(os.environ.get("DJANGO_SETTINGS_MODULE", "phonedash.settings"))
+except ImproperlyConfigured as error:
+    sys.exit(f"phonedash: {error}")
+
 # Threads, because a request mostly waits on Phone.inc (or on another request's fetch).
 worker_class = "gthread"
 chdir = str(ROOT)
@@ -74,7 +84,7 @@ keepalive = 5
 accesslog = "-"
 errorlog = "-"
 access_log_format = (
-    '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms pid=%(p)s '
+    '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms %(p)s '
     'request_id=%({x-request-id}o)s "%(a)s"'
 )
 

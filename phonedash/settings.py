@@ -219,7 +219,10 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `manage.py collectstatic` writes and WhiteNoise serves from (hashed, compressed).
+STATIC_ROOT = Path(env_str("PHONEDASH_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+if not STATIC_ROOT.is_absolute():
+    raise SettingError("PHONEDASH_STATIC_ROOT", "expected an absolute path")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
