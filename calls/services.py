@@ -180,14 +180,11 @@ def _fetch_once[T](company: Company, key: str, fetch: Callable[[], T]) -> Answer
     while True:
         if _cache_add(lock_key, token, lock_seconds):
             try:
-                # The last holder may have finished between our look and our lock: its answer
-                # (or failure) stands, or a waiter that saw the lock go would fetch again.
+                # The last holder may have stored its answer between our look and our lock:
+                # it stands, or a waiter that saw the lock go would fetch the same thing again.
                 entry = _cache_get(key)
                 if entry is not None and entry[0] >= started - 0.001 and _is_fresh(entry):
                     return Answer(entry[1], entry[0], from_cache=True)
-                notice = _cache_get(notice_key)
-                if notice is not None and notice[0] >= started - 0.001:
-                    raise notice[1]
                 return _fetch_and_store(company, key, notice_key, fetch)
             finally:
                 if _cache_get(lock_key) == token:
