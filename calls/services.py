@@ -133,6 +133,18 @@ def get_call_fresh(company: Company, call_id: str) -> Call:
         raise
 
 
+FIRST_SEEN_SECONDS = 24 * 3600
+
+
+def first_seen(company: Company, kind: str, identity: str, now: float) -> float:
+    """When this dashboard first saw something (a call waiting for its summary...), by our own
+    clock: remembered for a day in the cache, so every worker and every open page agree."""
+    key = cache_key(company, kind, identity)
+    _cache_add(key, now, FIRST_SEEN_SECONDS)
+    seen = _cache_get(key)
+    return float(seen) if isinstance(seen, int | float) else now
+
+
 # --- The cache --------------------------------------------------------------------------------
 
 

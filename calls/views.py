@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from calls import phoneinc, services, transcript
-from calls.forms import MAX_LIMIT, CallFilterForm
+from calls.forms import MAX_LIMIT, CallFilterForm, to_e164
 from calls.models import company_of
 from calls.phoneinc import PhoneIncError
 from calls.stats import summarize
@@ -141,12 +142,20 @@ def call_detail(request: HttpRequest, company, call_id: str) -> HttpResponse:
         return render_error(request, error)
     call = answer.value
     query = request.GET.get("q", "")
+    now = clock()
     context = {
         "company": company,
         "call": call,
+        # Our links use the id from our own URL (already validated), whatever Phone.inc echoes.
+        "call_id": call_id,
         "answer": answer,
         "transcript": transcript.build(call, query),
-        "poll_seconds": poll_seconds(call),
+        # A live call's timers tick on every poll, even while the call itself comes from the cache.
+        "live_for": seconds_since(call.started_at, now) if call.is_live else None,
+        "talking_for": seconds_since(call.answered_at, now) if call.is_live else None,
+        "poll_seconds": poll_seconds(
+            call, now, lambda: services.first_seen(company, "waiting", call_id, now)
+        ),
     }
     fragment = fragment_for(request, "call", "transcript")
     if fragment:
@@ -155,20 +164,46 @@ def call_detail(request: HttpRequest, company, call_id: str) -> HttpResponse:
     return render(request, "calls/call_detail.html", context)
 
 
-def poll_seconds(call: phoneinc.Call) -> int | None:
-    """How often the detail page should refresh itself, or None to stop."""
+def clock() -> float:
+    """This server's time; a function so that tests can move it."""
+    return time.time()
+
+
+def poll_seconds(call: phoneinc.Call, now: float, waiting_since: Callable[[], float]) -> int | None:
+    """How often the detail page should refresh itself, or None to stop.
+
+    Every 2 s while the call is live. Once it has ended, every 10 s while the summary or the
+    transcript is still to come, for at most PENDING_POLL_WINDOW after the call ended. The end
+    comes from the call's own timestamps, which are Phone.inc's clock: when that clock runs
+    ahead of ours (the simulator's does, after advance()) the call seems to end in our future,
+    so the window is also counted from when we first saw the call waiting (`waiting_since`,
+    asked only when needed). Whichever is older stops polling: a page never polls for ever.
+    """
     if call.is_live:
         return LIVE_POLL_SECONDS
     if call.summary and (call.segments or call.transcription):
         return None
-    ended_at = None
-    if call.answered_at and call.duration is not None:
-        ended_at = call.answered_at.timestamp() + call.duration
-    elif call.started_at:
-        ended_at = call.started_at.timestamp()
-    if ended_at and time.time() - ended_at < PENDING_POLL_WINDOW:
-        return PENDING_POLL_SECONDS
-    return None
+    ended = ended_at(call)
+    if ended is not None and now - ended >= PENDING_POLL_WINDOW:
+        return None
+    if now - waiting_since() >= PENDING_POLL_WINDOW:
+        return None
+    return PENDING_POLL_SECONDS
+
+
+def ended_at(call: phoneinc.Call) -> float | None:
+    """When the call ended by its own timestamps (duration counts from the answer), or None."""
+    start = call.answered_at or call.started_at
+    if start is None:
+        return None
+    return start.timestamp() + (call.duration or 0)
+
+
+def seconds_since(moment: datetime | None, now: float) -> int | None:
+    """Whole seconds from `moment` to now (never negative: Phone.inc's clock may run ahead)."""
+    if moment is None:
+        return None
+    return max(0, int(now - moment.timestamp()))
 
 
 RELATED_LIMIT = 6
@@ -179,11 +214,13 @@ def related_calls(company, call: phoneinc.Call) -> list[phoneinc.Call] | None:
     if call.is_withheld:
         return None
     try:
-        filters = services.CallFilters(phone_number=call.remote_number, limit=RELATED_LIMIT + 1)
+        number = to_e164(call.remote_number, company.region)  # the filter takes E.164 only
+        filters = services.CallFilters(phone_number=number, limit=RELATED_LIMIT + 1)
         answer = services.list_calls(company, filters)
     except (PhoneIncError, ValueError):
         return None
-    return [other for other in answer.value if other.id != call.id][:RELATED_LIMIT]
+    others = (other for other in answer.value if other.id != call.id and other.has_valid_id)
+    return list(others)[:RELATED_LIMIT]
 
 
 @require_GET

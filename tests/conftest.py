@@ -53,6 +53,17 @@ def simulator(served_simulator, settings):
     sim.delay = 0
 
 
+@pytest.fixture
+def fresh_simulator(settings):
+    """A simulator of the test's own, for tests that add calls or move the clock: nothing they
+    do leaks into other tests. A module opts in by overriding `simulator` to return it."""
+    sim = Simulator()
+    server = sim.serve(host="127.0.0.1", port=0)
+    settings.PHONE_INC_API_URL = server.url
+    yield sim
+    server.stop()
+
+
 @pytest.fixture(autouse=True)
 def clear_cache():
     cache.clear()
