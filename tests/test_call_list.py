@@ -402,6 +402,19 @@ def test_it_replaces_the_address_while_a_number_is_being_typed(alice_client):
     assert first["HX-Push-Url"] == "/calls/?phone_number=4&state=ended"
 
 
+def test_it_pushes_a_link_a_colleague_can_open(alice, bob, simulator):
+    alice_client, bob_client = Client(), Client()
+    alice_client.force_login(alice)
+    bob_client.force_login(bob)
+    typed = "/calls/?phone_number=(408)+555-0199&direction=inbound&state=&limit=25"
+    swapped = alice_client.get(typed, headers=HTMX)
+    shared = bob_client.get(swapped["HX-Push-Url"])
+    assert shared.status_code == 200
+    assert [r.call_id for r in rows_of(shared)] == [r.call_id for r in rows_of(swapped)]
+    assert {r.cells[1] for r in rows_of(shared)} == {"(408) 555-0199"}
+    assert 'value="(408) 555-0199"' in text_of(shared)
+
+
 def test_it_does_not_push_urls_for_plain_requests(alice_client):
     response = alice_client.get("/calls/?phone_number=&limit=10")
     assert "HX-Push-Url" not in response and "HX-Replace-Url" not in response
