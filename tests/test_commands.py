@@ -131,6 +131,8 @@ def test_it_reencrypts_keys_after_a_secret_key_rotation(acme, settings):
 
 
 def test_it_names_the_companies_it_cannot_rotate(acme, settings):
-    with override_settings(SECRET_KEY="x" * 50, SECRET_KEY_FALLBACKS=[]):
-        with pytest.raises(CommandError, match="Could not decrypt the keys of: Acme Corp"):
-            call_command("rotatekeys", stdout=io.StringIO())
+    with (
+        override_settings(SECRET_KEY="x" * 50, SECRET_KEY_FALLBACKS=[]),
+        pytest.raises(CommandError, match="Could not decrypt the keys of: Acme Corp"),
+    ):
+        call_command("rotatekeys", stdout=io.StringIO())
