@@ -234,7 +234,8 @@ def call_transcript_text(request: HttpRequest, company, call_id: str) -> HttpRes
     if not call.segments and not call.transcription:
         return render_error(request, phoneinc.NotFound("This call has no transcript yet."))
     response = HttpResponse(transcript.as_text(call), content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="call-{call.id}-transcript.txt"'
+    # The file is named after our validated id: Phone.inc's text never goes into a header.
+    response["Content-Disposition"] = f'attachment; filename="call-{call_id}-transcript.txt"'
     return response
 
 
@@ -255,12 +256,23 @@ def call_recording(request: HttpRequest, company, call_id: str) -> HttpResponse:
             else "This call has no recording."
         )
         return render_error(request, phoneinc.NotFound(message))
-    if urlsplit(url).scheme not in ("http", "https"):
-        return render_error(request, phoneinc.BadAnswer())
+    if not is_playable_url(url):
+        return render_error(request, phoneinc.BadAnswer(detail="unusable recording_url"))
     response = HttpResponseRedirect(url)
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def is_playable_url(url: str) -> bool:
+    """An absolute http(s) URL with nothing a Location header could be abused with."""
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
 
 
 def render_error(request: HttpRequest, error: PhoneIncError) -> HttpResponse:

@@ -10,7 +10,9 @@ import re
 import pytest
 from django.utils.html import escape
 
+from calls import services
 from calls.display import state_label
+from calls.phoneinc import Call
 from calls.simulator import OMIT
 from tests.conftest import ACME_KEY, GLOBEX_KEY
 
@@ -56,6 +58,13 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+def heading(page: str) -> str:
+    """The page's h1 as text."""
+    match = re.search(r"<h1>(.*?)</h1>", page, re.S)
+    assert match, "no h1"
+    return squash(re.sub(r"<[^>]+>", " ", match.group(1))).strip()
+
+
 def turns(page: str) -> list[tuple[str, str, str]]:
     """(caller|employee, speaker, text) per transcript turn, in page order."""
     found = re.findall(
@@ -82,7 +91,7 @@ def test_it_shows_the_vendor_docs_example(alice_client, simulator):
     status, page = get_page(alice_client, f"/calls/{EXAMPLE_ID}/")
 
     assert status == 200
-    assert "Call from (408) 555-0199" in squash(page)
+    assert heading(page) == "↙ Call from (408) 555-0199"
     assert "<dt>From</dt><dd>(408) 555-0199</dd>" in page
     assert "<dt>To</dt><dd>(415) 555-1234</dd>" in page
     assert 'Sales <span class="muted">+1 415-555-1234</span>' in page
@@ -138,7 +147,7 @@ def test_it_renders_every_nullable_field_missing(alice_client, simulator, missin
     status, page = get_page(alice_client, f"/calls/{call['id']}/")
 
     assert status == 200
-    assert "Call from a withheld number" in squash(page)
+    assert heading(page) == "↙ Call from a withheld number"
     assert "<dt>From</dt><dd>Withheld number</dd>" in page
     assert "<dt>Line</dt><dd>—</dd>" in page
     assert "<dt>Started</dt><dd>Unknown</dd>" in page
@@ -212,7 +221,7 @@ def test_it_shows_who_placed_an_outbound_call(alice_client, simulator):
     status, page = get_page(alice_client, f"/calls/{call['id']}/")
 
     assert status == 200
-    assert "Call to +44 20 7946 0958" in squash(page)
+    assert heading(page) == "↗ Call to +44 20 7946 0958"
     assert "<dt>Placed by</dt><dd>Priya Patel</dd>" in page
 
 
@@ -386,6 +395,26 @@ def test_it_downloads_the_transcript_as_text(alice_client, simulator):
         "Caller: Hello, I'm calling about order 1042.\n"
         "Alex Wong: Sure, let me look that up for you.\n"
     )
+
+
+def test_it_names_the_download_after_our_own_id(alice_client, simulator, monkeypatch):
+    """Phone.inc's echo of the id never reaches a header (a newline there would be a 500)."""
+    asked = "0193f4ba-5555-7c00-9e3d-2b2b8a7f1c11"
+    echoed = Call(
+        id="other\r\nSet-Cookie: sessionid=stolen",
+        from_number="+14085550199",
+        to_number="+14155551234",
+        direction="inbound",
+        state="ended",
+        transcription="Hello.",
+    )
+    monkeypatch.setattr(services, "get_call", lambda company, call_id: services.Answer(echoed, 0))
+    response = alice_client.get(f"/calls/{asked}/transcript.txt")
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="call-{asked}-transcript.txt"'
+    page = alice_client.get(f"/calls/{asked}/").content.decode()
+    assert f'href="/calls/{asked}/transcript.txt"' in page  # the page's links use our id too
 
 
 def test_it_downloads_the_full_text_when_there_are_no_segments(alice_client, simulator):

@@ -104,13 +104,26 @@ def test_it_answers_404_when_recording_is_disabled(alice_client, simulator):
     assert "<audio" not in page
 
 
-def test_it_refuses_a_link_that_is_not_http(alice_client, simulator):
-    call = simulator.add_call(ACME_KEY, recording_url="javascript:alert(1)")
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "data:audio/wav;base64,AAAA",
+        "/relative/recording.wav",
+        "https://",
+        "http://[::1/recording.wav",
+        "https://example.com/a.wav\r\nSet-Cookie: sessionid=stolen",
+        "https://example.com/a b.wav",
+    ],
+)
+def test_it_refuses_a_link_it_cannot_safely_redirect_to(alice_client, simulator, url):
+    call = simulator.add_call(ACME_KEY, recording_url=url)
     response = play(alice_client, call["id"])
 
     assert response.status_code == 502
     assert "Location" not in response
-    assert "javascript:" not in response.content.decode()
+    assert "stolen" not in str(response.cookies)
+    assert url not in response.content.decode()
 
 
 def test_it_plays_only_the_users_companys_recordings(charlie_client, simulator):
