@@ -28,6 +28,11 @@ class CompanyForm(forms.ModelForm):
         key = self.cleaned_data["api_key"]
         if not key and not self.instance.api_key_encrypted:
             raise forms.ValidationError("A new company needs its Phone.inc API key.")
+        if key and (not key.isascii() or not key.isprintable() or " " in key):
+            # Never echoed back: the field is write-only, and the message does not quote it.
+            raise forms.ValidationError(
+                "An API key has no spaces or special characters; check what was pasted."
+            )
         return key
 
     def save(self, commit: bool = True) -> Company:

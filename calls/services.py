@@ -22,7 +22,7 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.cache import cache
 
-from calls import phoneinc
+from calls import encryption, phoneinc
 from calls.models import Company
 from calls.phoneinc import Call, PhoneIncError, RateLimited
 
@@ -94,12 +94,27 @@ class Answer[T]:
 
 
 def client_for(company: Company) -> phoneinc.PhoneIncClient:
-    return phoneinc.PhoneIncClient(
-        company.api_key,
-        base_url=settings.PHONE_INC_API_URL,
-        timeout=settings.PHONEDASH_UPSTREAM_TIMEOUT,
-        total_timeout=settings.PHONEDASH_UPSTREAM_BUDGET,
-    )
+    """A client with the company's key; a key phonedash cannot use is an InvalidKey page."""
+    try:
+        return phoneinc.PhoneIncClient(
+            company.api_key,
+            base_url=settings.PHONE_INC_API_URL,
+            timeout=settings.PHONEDASH_UPSTREAM_TIMEOUT,
+            total_timeout=settings.PHONEDASH_UPSTREAM_BUDGET,
+        )
+    except encryption.UndecryptableKey:
+        # The secret key changed without the old one in PHONEDASH_SECRET_KEY_FALLBACKS.
+        log.error("company %s: stored API key cannot be decrypted", company.pk)
+        raise phoneinc.InvalidKey(UNREADABLE_KEY, detail="undecryptable stored key") from None
+    except ValueError as error:  # a stored key with spaces or control characters
+        log.error("company %s: %s", company.pk, error)
+        raise phoneinc.InvalidKey(detail=str(error)) from None
+
+
+UNREADABLE_KEY = (
+    "phonedash cannot read this company's stored Phone.inc API key. "
+    "Ask your administrator to enter it again."
+)
 
 
 def list_calls(company: Company, filters: CallFilters) -> Answer[tuple[Call, ...]]:

@@ -7,6 +7,7 @@ import logging
 import pickle
 import re
 import traceback
+from html import unescape
 
 import pytest
 from django.core.cache import caches
@@ -316,3 +317,53 @@ def test_it_refuses_a_malformed_key_without_quoting_it():
         with pytest.raises(ValueError) as caught:
             phoneinc.PhoneIncClient(bad, base_url="https://api.example")
         assert bad.strip() not in str(caught.value) and bad not in repr(caught.value)
+
+
+# --- A stored key phonedash cannot use -----------------------------------------------------------
+
+
+def test_it_explains_a_stored_key_it_cannot_decrypt(alice, acme, simulator, console):
+    """After a secret-key change without the old key in the fallbacks: a page, not a 500."""
+    from cryptography.fernet import Fernet
+
+    stranger = Fernet(encryption._fernet_key("a-secret-key-this-deployment-never-had-0123"))
+    acme.api_key_encrypted = stranger.encrypt(ACME_KEY.encode()).decode()
+    acme.save()
+    client = Client(raise_request_exception=False)
+    client.force_login(alice)
+    for url in ("/calls/", "/calls/abc123/", "/calls/abc123/recording/"):
+        response = client.get(url)
+        assert response.status_code == 502, url
+        page = unescape(response.content.decode())
+        assert "cannot read this company's stored Phone.inc API key" in page
+    assert simulator.request_count() == 0
+    assert "stored API key cannot be decrypted" in console.getvalue()
+
+
+def test_it_explains_a_stored_key_with_impossible_characters(alice, acme, simulator):
+    acme.set_api_key("pk_pasted with a space")
+    acme.save()
+    client = Client(raise_request_exception=False)
+    client.force_login(alice)
+    response = client.get("/calls/")
+    assert response.status_code == 502
+    assert "did not accept this company's API key" in unescape(response.content.decode())
+    assert "pasted with a space" not in response.content.decode()
+    assert simulator.request_count() == 0
+
+
+def test_it_refuses_an_impossible_key_in_the_admin(admin_client, acme):
+    response = admin_client.post(
+        f"/admin/calls/company/{acme.pk}/change/",
+        {
+            "name": "Acme Corp",
+            "api_key": "pk_pasted\twith a tab",
+            "region": "US",
+            "timezone": "UTC",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "no spaces or special characters" in page and "with a tab" not in page
+    acme.refresh_from_db()
+    assert acme.api_key == ACME_KEY
