@@ -71,8 +71,9 @@ except ImproperlyConfigured as error:
 worker_class = "gthread"
 chdir = str(ROOT)
 wsgi_app = "phonedash.wsgi"
-# Load Django once in the master: a bad setting stops start-up before any worker forks.
-preload_app = True
+# Django loads in each worker, so `kill -HUP` (systemctl reload) brings in new code without
+# dropping a request; its settings were already checked above, in the master.
+preload_app = False
 
 # A page may wait on Phone.inc twice (the call, then related calls), each up to the 10 s
 # budget plus a wait on another worker's single-flight fetch: well under a minute in all.

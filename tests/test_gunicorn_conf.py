@@ -32,7 +32,7 @@ def test_it_has_sensible_defaults(monkeypatch):
     assert conf["workers"] == min(2 * len(os.sched_getaffinity(0)) + 1, 8)
     assert (conf["worker_class"], conf["threads"]) == ("gthread", 4)
     assert conf["wsgi_app"] == "phonedash.wsgi"
-    assert conf["preload_app"] is True
+    assert conf["preload_app"] is False  # so a reload (HUP) brings in new code
     assert conf["accesslog"] == "-"
     assert conf["control_socket_disable"] is True
     assert "control_socket" not in conf
