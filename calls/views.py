@@ -7,11 +7,13 @@ PhoneIncError values and are shown as a styled message with the error's status c
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,6 +26,8 @@ from calls.forms import MAX_LIMIT, CallFilterForm, to_e164
 from calls.models import company_of
 from calls.phoneinc import PhoneIncError
 from calls.stats import summarize
+
+log = logging.getLogger("phonedash.views")
 
 # While a call is live the page polls quickly; once it has ended it keeps polling slowly for
 # the summary and transcript, for at most this long after the call ended.
@@ -258,10 +262,24 @@ def call_recording(request: HttpRequest, company, call_id: str) -> HttpResponse:
         return render_error(request, phoneinc.NotFound(message))
     if not is_playable_url(url):
         return render_error(request, phoneinc.BadAnswer(detail="unusable recording_url"))
+    warn_unless_csp_admits(url)
     response = HttpResponseRedirect(url)
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def warn_unless_csp_admits(url: str) -> None:
+    """A recording host missing from the CSP's media-src fails silently in the browser: say so."""
+    parts = urlsplit(url)
+    sources = settings.SECURE_CSP.get("media-src", ())
+    if not {f"{parts.scheme}://{parts.netloc}", f"{parts.scheme}:", "*"} & set(sources):
+        log.warning(
+            "recordings come from %s://%s, which the CSP media-src does not list: browsers "
+            "will refuse to play them; add it to PHONEDASH_MEDIA_ORIGINS",
+            parts.scheme,
+            parts.netloc,
+        )
 
 
 def is_playable_url(url: str) -> bool:

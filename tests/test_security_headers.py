@@ -178,6 +178,21 @@ def test_it_admits_the_recording_origin_in_media_src(alice_client, simulator_ser
     assert media == ["'self'", f"{where.scheme}://{where.netloc}"]
 
 
+def test_it_warns_when_the_csp_would_block_playback(
+    alice_client, simulator_server, ended_call, caplog
+):
+    """A recording host missing from media-src fails silently in browsers: the log says so."""
+    url = f"/calls/{ended_call['id']}/recording/"
+    with override_settings(SECURE_CSP={"media-src": ["'self'", "https://app.phone.inc"]}):
+        assert alice_client.get(url).status_code == 302
+    assert "add it to PHONEDASH_MEDIA_ORIGINS" in caplog.text
+    assert simulator_server.root.split("//")[1] in caplog.text
+    caplog.clear()
+    with override_settings(SECURE_CSP={"media-src": ["'self'", simulator_server.root]}):
+        assert alice_client.get(url).status_code == 302
+    assert "PHONEDASH_MEDIA_ORIGINS" not in caplog.text
+
+
 def test_it_takes_media_origins_from_the_environment():
     default = settings_from_env(PHONE_INC_API_URL="https://api.phone.example:9443/api/v1")
     assert default["SECURE_CSP"]["media-src"] == ["'self'", "https://api.phone.example:9443"]
