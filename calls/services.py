@@ -34,6 +34,9 @@ POLL_INTERVAL = 0.05
 # A failure seen by the request that held the lock is shared with the requests waiting on it
 # for this long, so that twenty waiters do not each retry a failing Phone.inc in turn.
 FAILURE_NOTICE_SECONDS = 2
+# A call in progress changes by the second and its page polls every 2 s: however long answers
+# are fresh, a live call is fresh this long only (still one upstream request for all viewers).
+LIVE_FRESH_SECONDS = 1
 
 # What the cache lookups of the request being served found, for its log line.
 _lookups: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
@@ -250,7 +253,10 @@ def _fetch_and_store[T](company: Company, key: str, notice_key: str, fetch) -> A
 
 
 def _is_fresh(entry: tuple[float, object]) -> bool:
-    return time.time() - entry[0] < settings.PHONEDASH_CACHE_SECONDS
+    fresh_for = settings.PHONEDASH_CACHE_SECONDS
+    if isinstance(entry[1], Call) and entry[1].is_live:
+        fresh_for = min(fresh_for, LIVE_FRESH_SECONDS)
+    return time.time() - entry[0] < fresh_for
 
 
 def _is_keepable(entry: tuple[float, object]) -> bool:

@@ -18,6 +18,7 @@ import pytest
 from calls import phoneinc, services
 from calls.phoneinc import InvalidKey, NotFound, RateLimited, Unavailable
 from calls.services import CallFilters
+from tests.conftest import ACME_KEY
 from tests.test_phoneinc_simulator import EXAMPLE_ID
 
 ALL = CallFilters()
@@ -110,6 +111,16 @@ def test_it_follows_the_configured_ttl(acme, simulator, settings, clock):
     clock.advance(1)
     services.list_calls(acme, ALL)
     assert upstream(simulator) == 2
+
+
+def test_it_keeps_a_live_call_fresh_for_a_second_only(acme, simulator, fresh_for, clock):
+    """Its page polls every 2 s: an answer fresh for 15 s would freeze the call on screen."""
+    live = simulator.add_live_call(ACME_KEY)
+    services.get_call(acme, live["id"])
+    assert services.get_call(acme, live["id"]).from_cache
+    clock.advance(services.LIVE_FRESH_SECONDS + 0.1)
+    answer = services.get_call(acme, live["id"])
+    assert not answer.from_cache and upstream(simulator) == 2
 
 
 def test_it_does_not_cache_with_a_ttl_of_zero(acme, simulator, settings):
