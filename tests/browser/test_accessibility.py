@@ -49,6 +49,8 @@ def serious_violations(page, axe_source: str) -> list[dict]:
 PAGES = {
     "login": None,
     "list": "/calls/",
+    "list-50": "/calls/?limit=50",  # missed, live, withheld and unknown-state rows among them
+    "list-upstream-error": "/calls/?state=ended",  # Phone.inc answers 503 for this one
     "list-filtered": "/calls/?phone_number=%28408%29+555-0199&direction=inbound&limit=25",
     "list-form-error": "/calls/?phone_number=call+me+maybe",
     "detail": "/calls/{id}/",
@@ -64,7 +66,11 @@ def test_it_has_no_serious_accessibility_violations(page, dashboard, ended_call,
         page.goto(f"{dashboard.url}/accounts/login/")
     else:
         dashboard.sign_in(page)
+        if name == "list-upstream-error":
+            dashboard.sim.set_fault(status=503)
         page.goto(dashboard.url + PAGES[name].format(id=ended_call["id"]))
+        if name == "list-upstream-error":
+            assert page.locator("#results .alert-error").count() == 1
     assert page.locator("h1").count() == 1
     assert serious_violations(page, axe_source) == []
 

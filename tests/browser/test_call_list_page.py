@@ -163,3 +163,17 @@ def test_it_moves_focus_through_the_filters_and_table_links_with_a_visible_outli
         seen.append(focused["id"] or focused["text"].split(" of the call")[0])
         assert focused["outline"] != "none" and focused["width"] >= 2, focused
     assert seen == expected
+
+
+def test_it_fits_a_phone_screen_and_scrolls_only_the_table_sideways(page, signed_in):
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(f"{signed_in.url}/calls/?limit=25")
+    widths = page.evaluate(
+        "() => [document.documentElement.clientWidth, document.documentElement.scrollWidth]"
+    )
+    assert widths[1] <= widths[0], f"the page scrolls sideways: {widths}"
+    wrap = page.locator(".table-wrap")
+    assert wrap.evaluate("el => el.scrollWidth > el.clientWidth")
+    # Numbers never break over lines.
+    cell = page.locator("#results td.party a").first
+    assert cell.evaluate("a => a.getClientRects().length") == 1
