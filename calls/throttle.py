@@ -113,7 +113,7 @@ class ThrottledLoginView(LoginView):
         """Where `next` says (checked by Django against open redirects), still embedded if the
         login happened inside the portal's frame."""
         url = super().get_success_url()
-        return with_embed(url) if self.request.embedded else url
+        return with_embed(url) if getattr(self.request, "embedded", False) else url
 
 
 class ThrottledAdminAuthenticationForm(ThrottledAuthenticationForm, AdminAuthenticationForm):

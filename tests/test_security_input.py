@@ -94,7 +94,7 @@ def hostile_call(marker: str, state: str = f"{PAYLOAD}state") -> dict:
     """Every field Phone.inc documents (and one it does not), each carrying a payload."""
     return {
         "from_": f"{PAYLOAD}{marker}",
-        "to": f"+1415555{marker[-4:]}" if marker[-4:].isdigit() else f"{PAYLOAD}to",
+        "to": f"{PAYLOAD}to",
         "direction": f"{PAYLOAD}dir",
         "state": state,
         "summary": f"{PAYLOAD}summary",
