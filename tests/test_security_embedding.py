@@ -54,6 +54,7 @@ def test_it_drops_the_site_chrome_when_embedded(alice_client, ended_call, how):
     assert response.status_code == 200
     assert SITE_HEADER not in page and 'class="embedded"' in page
     assert "Sec-Fetch-Dest" in response["Vary"], "a cache must not mix the two layouts"
+    assert 'class="embed-footer"' in page and "Sign out" in page, "a way out inside the frame"
 
 
 def test_it_keeps_embed_through_list_detail_and_back(alice_client, ended_call):
