@@ -16,7 +16,7 @@ import uuid
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import empty
 
@@ -39,8 +39,12 @@ def request_id_from(request: HttpRequest) -> str:
 
 def param_names(request: HttpRequest) -> str:
     """The query's parameter names, sorted; names that do not look like one are counted only."""
-    names = sorted({name for name in request.GET if _PARAM_NAME_RE.fullmatch(name)})
-    others = len(request.GET) - len(names)
+    try:
+        query = request.GET
+    except SuspiciousOperation:  # too many fields: Django answers 400 itself
+        return "?"
+    names = sorted({name for name in query if _PARAM_NAME_RE.fullmatch(name)})
+    others = len(query) - len(names)
     if len(names) > MAX_PARAMS:
         others += len(names) - MAX_PARAMS
         names = names[:MAX_PARAMS]
@@ -62,7 +66,7 @@ def ids_of(request: HttpRequest) -> tuple[int | None, int | None]:
 
 
 def cache_summary(lookups: tuple[str, ...]) -> str | None:
-    """ "hit", "miss", "hit+miss", "miss+stale"...: what this request's cache lookups found."""
+    """What this request's cache lookups found: "hit", "miss", "hit+miss", "miss+stale"..."""
     found = set(lookups)
     return "+".join(word for word in ("hit", "miss", "stale") if word in found) or None
 
@@ -83,7 +87,10 @@ class RequestLogMiddleware:
         try:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
-            self.log(request, response, started)
+            try:
+                self.log(request, response, started)
+            except Exception:  # a log line must never cost the user their page
+                log.exception("could not log a request")
             return response
         finally:
             current_request_id.reset(token)

@@ -108,6 +108,14 @@ def test_it_escapes_odd_paths_and_hides_odd_parameter_names(client, db, request_
     assert "\n" not in line.getMessage()
 
 
+def test_it_survives_a_query_with_too_many_fields(client, db, request_log, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    response = client.get("/calls/?" + "&".join(f"f{i}=1" for i in range(11)))
+    assert response.status_code == 400
+    [line] = request_lines(request_log)
+    assert (line.params, line.status) == ("?", 400)
+
+
 def test_it_logs_probes_quietly_and_server_errors_loudly(
     alice_client, simulator, request_log, client
 ):
