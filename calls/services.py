@@ -11,6 +11,7 @@ Recording URLs are minted per request upstream and are never cached.
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import hashlib
 import logging
 import time
@@ -123,9 +124,22 @@ UNREADABLE_KEY = (
 def list_calls(company: Company, filters: CallFilters) -> Answer[tuple[Call, ...]]:
     def fetch() -> tuple[Call, ...]:
         calls = client_for(company).list_calls(**filters.params())
-        return tuple(call.without_recording() for call in calls)
+        return tuple(listed(call) for call in calls)
 
     return _cached(company, "list", repr(sorted(filters.params().items())), fetch)
+
+
+def listed(call: Call) -> Call:
+    """What a list keeps of a call: no recording link (minted per request) and no transcript.
+
+    Lists never show a transcript and the detail page fetches its call itself, so a cached
+    50-call answer drops them: it is a fraction of the size to store and to unpickle on every
+    view (the list page's largest cost on a warm cache, before this).
+    """
+    call = call.without_recording()
+    if call.segments is None and call.transcription is None:
+        return call
+    return dataclasses.replace(call, segments=None, transcription=None)
 
 
 def get_call(company: Company, call_id: str) -> Answer[Call]:

@@ -179,6 +179,16 @@ def test_it_never_caches_a_recording_url(acme, simulator, fresh_for):
         assert b"recording.wav" not in pickle.dumps(entry)
 
 
+def test_it_caches_lists_without_transcripts(acme, simulator, fresh_for):
+    """A list never shows a transcript: its cached entry (unpickled on every view) holds none."""
+    upstream_calls = services.client_for(acme).list_calls(limit=50)
+    with_transcript = next(call for call in upstream_calls if call.segments)
+    listed = services.list_calls(acme, CallFilters(limit=50)).value
+    assert [call.id for call in listed] == [call.id for call in upstream_calls]
+    assert all(call.segments is None and call.transcription is None for call in listed)
+    assert services.get_call(acme, with_transcript.id).value.segments == with_transcript.segments
+
+
 def test_it_fetches_a_recording_fresh_every_time(acme, simulator, fresh_for):
     first = services.get_call_fresh(acme, EXAMPLE_ID)
     second = services.get_call_fresh(acme, EXAMPLE_ID)
