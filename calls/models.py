@@ -93,6 +93,10 @@ def company_of(user) -> Company | None:
     """The user's company, or None (anonymous users and users without a membership)."""
     if not user.is_authenticated:
         return None
+    relation = Membership._meta.get_field("user").remote_field  # user.membership
+    if not relation.is_cached(user):  # one query for both, cached as user.membership would be
+        membership = Membership.objects.select_related("company").filter(user=user).first()
+        relation.set_cached_value(user, membership)
     try:
         return user.membership.company
     except Membership.DoesNotExist:

@@ -151,6 +151,8 @@ PHONEDASH_UPSTREAM_BUDGET = 10.0
 
 # --- Auth -------------------------------------------------------------------------------------
 
+# ModelBackend, loading the user's company with the user (one query for both, on every page).
+AUTHENTICATION_BACKENDS = ["calls.auth.CompanyUserBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "calls:list"
 LOGOUT_REDIRECT_URL = "login"
