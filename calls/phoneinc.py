@@ -253,12 +253,21 @@ def _describe_wait(seconds: int) -> str:
 # Typed records
 
 
+def _pickled_as_constructor_call(record) -> tuple[Any, tuple[Any, ...]]:
+    """Records travel through the cache and are unpickled on every page that shows them: as a
+    constructor call that takes a third of the time of dataclasses' per-field slot state (a
+    2,000-segment call: 1.4 ms instead of 4.5 ms)."""
+    return type(record), tuple(getattr(record, name) for name in record.__slots__)
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Employee:
     """A person at the company who took part in a call. `name` may be "" if Phone.inc omits it."""
 
     id: str
     name: str
+
+    __reduce__ = _pickled_as_constructor_call
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -268,6 +277,8 @@ class TranscriptSegment:
     speaker: str
     text: str
     employee_id: str | None = None
+
+    __reduce__ = _pickled_as_constructor_call
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -294,6 +305,8 @@ class Call:
     initiated_by: Employee | None = None
     # Survives without_recording(), so a cached call still knows whether there is one to play.
     has_recording: bool = False
+
+    __reduce__ = _pickled_as_constructor_call
 
     def __post_init__(self) -> None:
         if self.recording_url and not self.has_recording:
