@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 from django import forms
 
@@ -22,8 +24,10 @@ LIMITS = [10, 25, 50]
 MAX_LIMIT = 50
 
 
+@functools.lru_cache(maxsize=64)
 def example_number(region: str) -> str:
-    """A number as people in the region write it, for the placeholder and error messages."""
+    """A number as people in the region write it, for the placeholder and error messages
+    (memoised: every list page shows it, and phonenumbers formats it through regexes)."""
     example = phonenumbers.example_number(region)
     if example is None:
         return "+1 408 555 0199"
