@@ -1,22 +1,25 @@
-"""The call list's memoised rendering: rows and filter widgets rendered once, never stale.
+"""The call list's memoised pieces: rows, filter fields and widgets rendered once, never stale.
 
 Rows are memoised by everything they show, so the same cached call must still read "15 min
 ago" five minutes after it read "10 min ago", and must follow the company's region and the
-embedded layout. Widgets are memoised by their value, so a filter change shows the new choice.
+embedded layout. Filter fields and widgets are memoised by their values, region and errors, so
+every request sees its own filters.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
+from django.http import QueryDict
 from django.utils import timezone
 
 from calls import phoneinc
 from calls.forms import CallFilterForm
 from calls.simulator import Simulator
-from calls.templatetags.call_rows import call_rows
+from calls.templatetags.memoised import call_rows, filter_fields
 from tests.conftest import make_company, make_manager
 from tests.test_call_list import INITECH_KEY, rows_of
 
@@ -80,3 +83,27 @@ def test_it_selects_the_chosen_filter_in_a_memoised_widget(state):
     html = str(form["state"])
     assert f'<option value="{state}" selected>' in html
     assert html.count(" selected") == 1
+
+
+def bound(data: dict, region: str = "US") -> CallFilterForm:
+    form = CallFilterForm(QueryDict(urlencode(data)), region=region)
+    form.is_valid()
+    return form
+
+
+def test_it_shows_each_request_its_own_filter_values():
+    for number in ("(408) 555-0199", "(408) 555-0100", "(408) 555-0199"):
+        assert f'value="{number}"' in filter_fields(bound({"phone_number": number}))
+
+
+def test_it_shows_the_errors_of_each_request_in_the_filter_fields():
+    assert "read “12” as a phone number" in filter_fields(bound({"phone_number": "12"}))
+    assert "as a phone number" not in filter_fields(bound({"phone_number": "(408) 555-0199"}))
+
+
+def test_it_reads_the_same_filters_in_each_companys_region():
+    us, gb = (
+        filter_fields(bound({"state": "ended"})),
+        filter_fields(bound({"state": "ended"}, "GB")),
+    )
+    assert us != gb and "e.g. (201) 555-0123" in us and "e.g. 0121 234 5678" in gb

@@ -1,0 +1,88 @@
+"""Call list pieces rendered once per process and reused: `{% call_rows %}`, `{% filter_fields %}`.
+
+A warm list page re-renders the same 50 rows and the same filter fields on every view, and that
+template work was most of what the page cost. Each piece is a partial of calls/call_list.html,
+rendered with a context of its own (nothing else from the page can leak in) and memoised by
+everything that context holds:
+
+- a row by the call record (frozen, compared by value), the company's region and time zone,
+  the embedded switch, the script prefix and the relative start time ("5 min ago"), which is
+  recomputed on every view so that a row never goes stale;
+- the filter fields by the form's data, region and errors (its values, choices and placeholder
+  follow from those) and the script prefix.
+
+Under DEBUG (runserver reloads templates) nothing is memoised.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+
+from django import template
+from django.conf import settings
+from django.template.loader import get_template
+from django.urls import get_script_prefix
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from calls import display
+from calls.forms import CallFilterForm
+from calls.phoneinc import Call
+
+register = template.Library()
+
+PAGE = "calls/call_list.html"
+
+
+def render_row(call: Call, region: str, embedded: bool, started: str) -> SafeString:
+    context = {"call": call, "region": region, "embedded": embedded, "started": started}
+    return get_template(f"{PAGE}#row").render(context)
+
+
+@functools.lru_cache(maxsize=2048)
+def _memoised_row(
+    call: Call, region: str, embedded: bool, started: str, zone: str, prefix: str
+) -> SafeString:
+    return render_row(call, region, embedded, started)
+
+
+def row(call: Call, region: str, embedded: bool, now, zone: str, prefix: str) -> SafeString:
+    started = display.relative(call.started_at, now)
+    if settings.DEBUG:
+        return render_row(call, region, embedded, started)
+    try:
+        return _memoised_row(call, region, embedded, started, zone, prefix)
+    except TypeError:  # a field Phone.inc sent that cannot be hashed: render it plainly
+        return render_row(call, region, embedded, started)
+
+
+@register.simple_tag
+def call_rows(calls: Iterable[Call], region: str, embedded: bool = False) -> SafeString:
+    now, zone, prefix = timezone.now(), timezone.get_current_timezone_name(), get_script_prefix()
+    embedded = bool(embedded)
+    return mark_safe("".join(row(call, region, embedded, now, zone, prefix) for call in calls))
+
+
+def render_fields(form: CallFilterForm) -> SafeString:
+    return get_template(f"{PAGE}#filter_fields").render({"form": form})
+
+
+_fields_html: dict[tuple, SafeString] = {}
+FIELDS_KEPT = 256  # typed phone numbers make many keys: stay bounded
+
+
+@register.simple_tag
+def filter_fields(form: CallFilterForm) -> SafeString:
+    if settings.DEBUG or type(form) is not CallFilterForm:
+        return render_fields(form)
+    data = tuple(sorted(form.data.items())) if form.is_bound else None
+    errors = tuple((name, tuple(messages)) for name, messages in form.errors.items())
+    key = (data, form.region, errors, get_script_prefix())
+    html = _fields_html.get(key)
+    if html is None:
+        html = render_fields(form)
+        if len(_fields_html) >= FIELDS_KEPT:
+            _fields_html.clear()
+        _fields_html[key] = html
+    return html
