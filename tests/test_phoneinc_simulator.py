@@ -100,13 +100,19 @@ def test_it_combines_filters(acme_api):
     assert all(c.direction == "outbound" and c.to_number == "+14085550199" for c in calls)
 
 
-def test_it_keeps_an_undocumented_state(acme_api):
-    states = {call.state for call in acme_api.list_calls(limit=50)}
+def pristine_acme(settings) -> PhoneIncClient:
+    """Acme on a simulator of the test's own: its seed, untouched by calls other tests add."""
+    return PhoneIncClient(ACME_KEY, base_url=settings.PHONE_INC_API_URL)
+
+
+def test_it_keeps_an_undocumented_state(fresh_simulator, settings):
+    states = {call.state for call in pristine_acme(settings).list_calls(limit=50)}
     assert "parked" in states  # seeded on purpose: Phone.inc may add states
     assert STATES & states
 
 
-def test_it_reads_withheld_callers(acme_api):
+def test_it_reads_withheld_callers(fresh_simulator, settings):
+    acme_api = pristine_acme(settings)
     calls = acme_api.list_calls(limit=50, state="ended")
     more = acme_api.list_calls(limit=50, direction="inbound")
     withheld = [c for c in [*calls, *more] if c.is_withheld]

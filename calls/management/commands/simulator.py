@@ -46,7 +46,7 @@ class Command(BaseCommand):
                 f"X-Api-Key: {company.api_key}"
             )
         self.stdout.write(f"Control routes under {server.root}/_sim/. Quit with CONTROL-C.")
-        previous = _stop_on_sigterm()
+        previous = _stop_on_signals()
         try:
             while not server.wait(timeout=1.0):
                 pass
@@ -54,17 +54,20 @@ class Command(BaseCommand):
             pass
         finally:
             server.stop()
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
+            for number, handler in previous.items():
+                signal.signal(number, handler)
         self.stdout.write("Simulator stopped.")
 
 
-def _stop_on_sigterm() -> signal.Handlers | object | None:
-    """Let `kill` stop the simulator as cleanly as Ctrl-C does (process managers use it).
+def _stop_on_signals() -> dict[int, object]:
+    """Let `kill` and Ctrl-C stop the simulator cleanly, however it was started.
 
-    Returns the handler it replaced, or None when not on the main thread (signals cannot
-    be set elsewhere).
+    SIGINT too: a shell that starts a job in the background with `&` makes it ignore SIGINT.
+    Returns the handlers it replaced (none off the main thread, where signals cannot be set).
     """
     if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGTERM, signal.default_int_handler)
+        return {}
+    return {
+        number: signal.signal(number, signal.default_int_handler)
+        for number in (signal.SIGINT, signal.SIGTERM)
+    }
