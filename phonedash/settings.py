@@ -166,6 +166,7 @@ PHONEDASH_LOGIN_FAILURES = env_int("PHONEDASH_LOGIN_FAILURES", 5, minimum=1, max
 PHONEDASH_LOGIN_LOCKOUT_MINUTES = env_int(
     "PHONEDASH_LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60
 )
+SESSION_ENGINE = "calls.sessions"
 SESSION_COOKIE_AGE = 3600 * env_int("PHONEDASH_SESSION_HOURS", 12, minimum=1, maximum=24 * 90)
 
 # --- Security ---------------------------------------------------------------------------------
