@@ -554,6 +554,13 @@ def _parse_retry_after(value: str | None) -> int:
     return min(max(seconds, 0), 86400)
 
 
+def _loggable(name: str, value: str) -> str:
+    """A query value for the log: a caller's number is personal data, so only its end shows."""
+    if name == "phone_number":
+        return "*" * max(0, len(value) - 4) + value[-4:]
+    return quote(value, safe="")
+
+
 class _Retry(Exception):
     """Internal: this attempt failed in a way another attempt may fix."""
 
@@ -697,7 +704,7 @@ class PhoneIncClient:
         url = self.base_url + path
         log_path = urlsplit(url).path  # never the host part, which could hold credentials
         if params:
-            log_path += "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items())
+            log_path += "?" + "&".join(f"{k}={_loggable(k, v)}" for k, v in params.items())
         started = self._clock()
         outcome = "?"
         try:

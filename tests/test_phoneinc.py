@@ -1086,8 +1086,9 @@ def test_it_logs_the_query_and_error_class(fake, caplog):
 
     messages = [r.getMessage() for r in caplog.records if r.name == "phonedash.upstream"]
     assert messages[0].startswith(
-        "GET /api/v1/calls?phone_number=%2B14085550199&limit=5 -> ConnectionError in "
+        "GET /api/v1/calls?phone_number=********0199&limit=5 -> ConnectionError in "
     )
+    assert "4085550199" not in caplog.text, "a caller's number is personal data"
     assert "-> 200 in" in messages[1]
     assert API_KEY not in caplog.text
 
