@@ -23,14 +23,14 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.cache import cache
 
-from calls import encryption, phoneinc
+from calls import encryption, payloads, phoneinc
 from calls.models import Company
 from calls.phoneinc import Call, PhoneIncError, RateLimited
 
 log = logging.getLogger("phonedash.services")
 T = TypeVar("T")
 
-KEY_VERSION = "v1"
+KEY_VERSION = "v2"  # v2: answers hold their value pickled (calls.payloads)
 POLL_INTERVAL = 0.05
 # A failure seen by the request that held the lock is shared with the requests waiting on it
 # for this long, so that twenty waiters do not each retry a failing Phone.inc in turn.
@@ -193,7 +193,7 @@ def _cooldown_key(company: Company) -> str:
 
 def _cached[T](company: Company, kind: str, identity: str, fetch: Callable[[], T]) -> Answer[T]:
     key = cache_key(company, kind, identity)
-    entry = _cache_get(key)
+    entry = _entry_get(key)
     if entry is not None and _is_fresh(entry):
         _note_lookup("hit")
         return Answer(entry[1], entry[0], from_cache=True)
@@ -204,7 +204,7 @@ def _cached[T](company: Company, kind: str, identity: str, fetch: Callable[[], T
     except PhoneIncError as error:
         if isinstance(error, phoneinc.NotFound | phoneinc.InvalidKey):
             raise
-        entry = _cache_get(key)  # the holder of the lock may have left one meanwhile
+        entry = _entry_get(key)  # the holder of the lock may have left one meanwhile
         if entry is None or not _is_keepable(entry):
             raise
         if _is_fresh(entry):
@@ -226,7 +226,7 @@ def _fetch_once[T](company: Company, key: str, fetch: Callable[[], T]) -> Answer
             try:
                 # The last holder may have stored its answer between our look and our lock:
                 # it stands, or a waiter that saw the lock go would fetch the same thing again.
-                entry = _cache_get(key)
+                entry = _entry_get(key)
                 if entry is not None and entry[0] >= started - 0.001 and _is_fresh(entry):
                     return Answer(entry[1], entry[0], from_cache=True)
                 return _fetch_and_store(company, key, notice_key, fetch)
@@ -236,7 +236,7 @@ def _fetch_once[T](company: Company, key: str, fetch: Callable[[], T]) -> Answer
         # Someone else is fetching: wait for their answer, their failure, or their lock to go.
         while time.monotonic() < deadline:
             time.sleep(POLL_INTERVAL)
-            entry = _cache_get(key)
+            entry = _entry_get(key)
             if entry is not None and entry[0] >= started - 0.001 and _is_fresh(entry):
                 return Answer(entry[1], entry[0], from_cache=True)
             notice = _cache_get(notice_key)
@@ -262,8 +262,17 @@ def _fetch_and_store[T](company: Company, key: str, notice_key: str, fetch) -> A
     fetched_at = time.time()
     ttl = settings.PHONEDASH_CACHE_SECONDS + settings.PHONEDASH_STALE_SECONDS
     if ttl > 0:
-        _cache_set(key, (fetched_at, value), ttl)
+        _cache_set(key, (fetched_at, payloads.dumps(value)), ttl)
     return Answer(value, fetched_at)
+
+
+def _entry_get(key: str) -> tuple[float, object] | None:
+    """An answer's entry as (fetched_at, value); the value is unpickled once per process."""
+    entry = _cache_get(key)
+    if entry is None:
+        return None
+    fetched_at, payload = entry
+    return fetched_at, payloads.loads(payload)
 
 
 def _is_fresh(entry: tuple[float, object]) -> bool:

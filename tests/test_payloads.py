@@ -1,0 +1,47 @@
+"""calls.payloads: an answer's bytes are unpickled once per process, and only those bytes."""
+
+from __future__ import annotations
+
+import pytest
+
+from calls import payloads
+from calls.phoneinc import Call
+
+
+@pytest.fixture(autouse=True)
+def nothing_kept():
+    payloads.forget()
+    yield
+    payloads.forget()
+
+
+def call(state: str) -> Call:
+    return Call(id="c1", from_number="+1", to_number="+2", direction="inbound", state=state)
+
+
+def test_it_unpickles_the_same_bytes_once():
+    payload = payloads.dumps((call("ended"),))
+    first = payloads.loads(payload)
+    assert first == (call("ended"),)
+    assert payloads.loads(bytes(payload)) is first  # equal bytes from another cache read
+
+
+def test_it_never_serves_other_bytes_from_what_it_kept():
+    payloads.loads(payloads.dumps(call("bridged")))
+    assert payloads.loads(payloads.dumps(call("ended"))).state == "ended"
+
+
+def test_it_stays_within_its_budget(monkeypatch):
+    monkeypatch.setattr(payloads, "BUDGET_BYTES", 4000)
+    kept = [payloads.dumps(("x" * 600, n)) for n in range(10)]
+    for payload in kept:
+        payloads.loads(payload)
+    assert payloads._kept_bytes <= 4000
+    assert kept[-1] in payloads._kept and kept[0] not in payloads._kept
+
+
+def test_it_does_not_keep_one_payload_that_would_fill_it(monkeypatch):
+    monkeypatch.setattr(payloads, "BUDGET_BYTES", 4000)
+    big = payloads.dumps("y" * 2000)
+    assert payloads.loads(big) == "y" * 2000
+    assert big not in payloads._kept
