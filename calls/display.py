@@ -74,8 +74,9 @@ def state_tone(state: str) -> str:
     return STATE_TONES.get(state, "unknown")
 
 
-def relative(moment: datetime | None, now: datetime | None = None) -> str:
-    """'just now', '5 min ago', '3 h ago', 'yesterday', '4 days ago', or a date."""
+def relative(moment: datetime | None, now: datetime | None = None, zone=None) -> str:
+    """'just now', '5 min ago', '3 h ago', 'yesterday', '4 days ago', or a date (in `zone`,
+    by default the current time zone: a 50-row list passes it once rather than look it up)."""
     if moment is None:
         return "—"
     now = now or timezone.now()
@@ -88,7 +89,7 @@ def relative(moment: datetime | None, now: datetime | None = None) -> str:
         return f"{max(1, round(seconds / 60))} min ago"
     if seconds < 86400:
         return f"{seconds // 3600} h ago"
-    local_now, local = timezone.localtime(now), timezone.localtime(moment)
+    local_now, local = timezone.localtime(now, zone), timezone.localtime(moment, zone)
     days = (local_now.date() - local.date()).days
     if days <= 1:
         return "yesterday"

@@ -71,6 +71,13 @@ def test_it_keeps_the_embedded_layout_in_links_of_the_same_call():
     assert "embed=1" not in call_rows([CALL], "US", embedded=False)
 
 
+def test_it_renders_an_equal_list_alike_and_a_changed_one_afresh():
+    first = call_rows((CALL,), "US")
+    assert call_rows((CALL,), "US") == first
+    ringing = dataclasses.replace(CALL, state="initiated", answered_at=None, duration=None)
+    assert "Ringing" in call_rows((ringing,), "US") and "Ringing" not in first
+
+
 def test_it_escapes_what_phone_inc_sends_in_a_memoised_row():
     hostile = dataclasses.replace(CALL, main_number_name="<b>Sales</b>")
     html = call_rows([hostile, hostile], "US")

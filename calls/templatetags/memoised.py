@@ -7,7 +7,8 @@ everything that context holds:
 
 - a row by the call record (frozen, compared by value), the company's region and time zone,
   the embedded switch, the script prefix and the relative start time ("5 min ago"), which is
-  recomputed on every view so that a row never goes stale;
+  recomputed on every view so that a row never goes stale; and a whole list by the identity of
+  its answer (the same tuple of records, see calls.payloads) and the same things;
 - the filter fields by the form's data, region and errors (its values, choices and placeholder
   follow from those) and the script prefix.
 
@@ -17,7 +18,7 @@ Under DEBUG (runserver reloads templates) nothing is memoised.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from django import template
 from django.conf import settings
@@ -47,21 +48,40 @@ def _memoised_row(
     return render_row(call, region, embedded, started)
 
 
-def row(call: Call, region: str, embedded: bool, now, zone: str, prefix: str) -> SafeString:
-    started = display.relative(call.started_at, now)
+_lists_html: dict[tuple, tuple[tuple[Call, ...], SafeString]] = {}
+LISTS_KEPT = 256
+
+
+@register.simple_tag
+def call_rows(calls: Sequence[Call], region: str, embedded: bool = False) -> SafeString:
+    now, zone, prefix = timezone.now(), timezone.get_current_timezone(), get_script_prefix()
+    labels = tuple(display.relative(call.started_at, now, zone) for call in calls)
+    context = (region, bool(embedded), str(zone), prefix)
     if settings.DEBUG:
-        return render_row(call, region, embedded, started)
+        pairs = zip(calls, labels, strict=True)
+        return mark_safe("".join(render_row(call, region, embedded, lb) for call, lb in pairs))
+    # A cached answer comes back as the very same tuple while it stays the same (see
+    # calls.payloads): then the whole list is one lookup. The tuple is kept with its HTML, so
+    # its id cannot be taken by another object while the entry exists.
+    key = (id(calls), labels, *context)
+    kept = _lists_html.get(key) if isinstance(calls, tuple) else None
+    if kept is not None and kept[0] is calls:
+        return kept[1]
+    pairs = zip(calls, labels, strict=True)
+    html = mark_safe("".join(_row(call, label, context) for call, label in pairs))
+    if isinstance(calls, tuple):
+        if len(_lists_html) >= LISTS_KEPT:
+            _lists_html.clear()
+        _lists_html[key] = (calls, html)
+    return html
+
+
+def _row(call: Call, started: str, context: tuple) -> SafeString:
+    region, embedded, zone, prefix = context
     try:
         return _memoised_row(call, region, embedded, started, zone, prefix)
     except TypeError:  # a field Phone.inc sent that cannot be hashed: render it plainly
         return render_row(call, region, embedded, started)
-
-
-@register.simple_tag
-def call_rows(calls: Iterable[Call], region: str, embedded: bool = False) -> SafeString:
-    now, zone, prefix = timezone.now(), timezone.get_current_timezone_name(), get_script_prefix()
-    embedded = bool(embedded)
-    return mark_safe("".join(row(call, region, embedded, now, zone, prefix) for call in calls))
 
 
 def render_fields(form: CallFilterForm) -> SafeString:
