@@ -6,6 +6,11 @@ that, when Phone.inc fails, the page can still show the last good answer marked 
 Concurrent misses for one key make a single upstream request: a cache-based lock (shared across
 workers and hosts when the cache is Redis) lets one request fetch while the others wait for it.
 Recording URLs are minted per request upstream and are never cached.
+
+A worker also remembers the answers it has read or fetched, and serves one from its own memory
+while it is fresh: fresh counts from when the answer was fetched, by whichever worker, so it is
+exactly as fresh as the shared cache's copy, without the round trip. Only fresh answers are
+served this way; misses, stale answers and single flight always go through the shared cache.
 """
 
 from __future__ import annotations
@@ -193,7 +198,7 @@ def _cooldown_key(company: Company) -> str:
 
 def _cached[T](company: Company, kind: str, identity: str, fetch: Callable[[], T]) -> Answer[T]:
     key = cache_key(company, kind, identity)
-    entry = _entry_get(key)
+    entry = _recent_fresh(key) or _entry_get(key)
     if entry is not None and _is_fresh(entry):
         _note_lookup("hit")
         return Answer(entry[1], entry[0], from_cache=True)
@@ -263,6 +268,7 @@ def _fetch_and_store[T](company: Company, key: str, notice_key: str, fetch) -> A
     ttl = settings.PHONEDASH_CACHE_SECONDS + settings.PHONEDASH_STALE_SECONDS
     if ttl > 0:
         _cache_set(key, (fetched_at, payloads.dumps(value)), ttl)
+        _remember(key, (fetched_at, value))
     return Answer(value, fetched_at)
 
 
@@ -272,7 +278,24 @@ def _entry_get(key: str) -> tuple[float, object] | None:
     if entry is None:
         return None
     fetched_at, payload = entry
-    return fetched_at, payloads.loads(payload)
+    return _remember(key, (fetched_at, payloads.loads(payload)))
+
+
+# Answers this worker has read or fetched lately (frozen records, safe to share), by cache key.
+_recent: dict[str, tuple[float, object]] = {}
+RECENT_KEPT = 512
+
+
+def _remember(key: str, entry: tuple[float, object]) -> tuple[float, object]:
+    if len(_recent) >= RECENT_KEPT:
+        _recent.clear()
+    _recent[key] = entry
+    return entry
+
+
+def _recent_fresh(key: str) -> tuple[float, object] | None:
+    entry = _recent.get(key)
+    return entry if entry is not None and _is_fresh(entry) else None
 
 
 def _is_fresh(entry: tuple[float, object]) -> bool:

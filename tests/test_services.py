@@ -102,6 +102,34 @@ def test_it_asks_again_once_the_ttl_has_passed(acme, simulator, fresh_for, clock
     assert not answer.from_cache and not answer.is_stale
 
 
+def test_it_serves_a_fresh_answer_from_the_workers_memory(acme, simulator, fresh_for, clock):
+    """No round trip to the shared cache for an answer this worker holds and is still fresh."""
+    first = services.list_calls(acme, ALL)
+    clock.advance(14)
+    shared = services.cache
+    services.cache = BrokenCache()  # any use of the shared cache would now fail loudly
+    try:
+        again = services.list_calls(acme, ALL)
+    finally:
+        services.cache = shared
+    assert again.from_cache and again.value == first.value and again.age_seconds == 14
+    assert upstream(simulator) == 1
+
+
+def test_it_reads_the_shared_cache_once_its_own_answer_is_not_fresh(
+    acme, simulator, fresh_for, clock
+):
+    services.list_calls(acme, ALL)
+    key = services.cache_key(acme, "list", repr(sorted(ALL.params().items())))
+    fetched_at, payload = services.cache.get(key)
+    newer = (fetched_at + 10, payload)  # as another worker would have stored it
+    services.cache.set(key, newer, 600)
+    clock.advance(16)
+    answer = services.list_calls(acme, ALL)
+    assert answer.from_cache and answer.age_seconds == 6
+    assert upstream(simulator) == 1
+
+
 def test_it_follows_the_configured_ttl(acme, simulator, settings, clock):
     settings.PHONEDASH_CACHE_SECONDS = 2
     services.list_calls(acme, ALL)
