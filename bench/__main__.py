@@ -75,6 +75,10 @@ def run(args: argparse.Namespace) -> list[figures.Row]:
         started.append(cold)
         cookie = measure.login(warm.url, *DEMO_LOGIN)
         bench = figures.Run(sim, warm, cold, cookie, args.seconds, args.samples)
+        bench.notes.append(
+            f"gunicorn: 2 workers each, {warm.config}; cache: a Redis of the bench's own, "
+            "shared by both workers (so warm is warm for both, and single flight spans them)"
+        )
         rows = []
         for step in (figures.economy, figures.weight, figures.cold_list, figures.warm_list):
             print(f"bench: {step.__name__.replace('_', ' ')} …", flush=True)
@@ -96,13 +100,15 @@ def run(args: argparse.Namespace) -> list[figures.Row]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=int, default=10, help="wrk seconds per page (10)")
+    parser.add_argument(
+        "--seconds", type=int, default=20, help="wrk seconds per page, in 1 s runs (20)"
+    )
     parser.add_argument("--samples", type=int, default=30, help="timed requests per page (30)")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder and logs")
     args = parser.parse_args(argv)
     print(f"bench: {machine()}", flush=True)
     rows = run(args)
-    print()
+    print(f"\nMeasured on {machine()}\n")
     print(table(rows))
     missed = [name for name, _, _, ok in rows if not ok]
     print(

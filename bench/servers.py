@@ -128,8 +128,10 @@ class Gunicorn:
             "PHONEDASH_WORKERS": str(workers),
         }
         if (ROOT / "gunicorn.conf.py").exists():
+            self.config = "gunicorn.conf.py"
             command = ["-c", "gunicorn.conf.py"]
         else:
+            self.config = "gthread, 4 threads"
             command = ["--bind", env["PHONEDASH_BIND"], "--workers", str(workers)]
             command += ["--worker-class", "gthread", "--threads", "4", "phonedash.wsgi"]
         self.process = subprocess.Popen(
