@@ -128,7 +128,7 @@ UNREADABLE_KEY = (
 
 def list_calls(company: Company, filters: CallFilters) -> Answer[tuple[Call, ...]]:
     def fetch() -> tuple[Call, ...]:
-        calls = client_for(company).list_calls(**filters.params())
+        calls = client_for(company).list_calls(transcripts=False, **filters.params())
         return tuple(listed(call) for call in calls)
 
     return _cached(company, "list", repr(sorted(filters.params().items())), fetch)

@@ -499,6 +499,14 @@ def test_it_parses_initiated_by():
     assert call.initiated_by == Employee("e1", "Alex")
 
 
+def test_it_reads_no_transcript_when_asked_for_none():
+    data = {"calls": [minimal(transcription=7, transcription_segments="not a list")]}
+    (call,) = parse_call_list(data, transcripts=False)
+    assert call.transcription is None and call.segments is None
+    with pytest.raises(BadAnswer):
+        parse_call_list(data)
+
+
 def test_it_keeps_empty_segments_apart_from_missing_ones():
     assert parse_call(minimal(transcription_segments=[])).segments == ()
     assert parse_call(minimal(transcription_segments=None)).segments is None
