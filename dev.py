@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""One command from a fresh clone: `python3 dev.py demo` or `python3 dev.py test`.
+"""One command from a fresh clone: `python3 dev.py demo`, `test` or `bench`.
 
 Creates .venv with Python >= 3.12 (this interpreter, or python3.13/python3.12 found on PATH),
 installs the locked requirements when they changed, then runs the demo or the whole test suite.
@@ -19,8 +19,15 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
-LOCKS = {"demo": "requirements/runtime.txt", "test": "requirements/test.txt"}
-USAGE = "usage: python3 dev.py demo [manage.py demo options] | test [pytest options]"
+LOCKS = {
+    "demo": "requirements/runtime.txt",
+    "test": "requirements/test.txt",
+    "bench": "requirements/runtime.txt",
+}
+USAGE = (
+    "usage: python3 dev.py demo [manage.py demo options] | test [pytest options]"
+    " | bench [python -m bench options]"
+)
 
 
 def find_python() -> str:
@@ -76,6 +83,8 @@ def main(argv: list[str]) -> None:
         sys.exit(USAGE)
     command, rest = argv[0], argv[1:]
     ensure_venv(LOCKS[command])
+    if command == "bench":  # needs wrk and redis-server too (Debian packages of those names)
+        os.execv(PYTHON, [str(PYTHON), "-m", "bench", *rest])
     if command == "demo":
         os.execv(PYTHON, [str(PYTHON), str(ROOT / "manage.py"), "demo", *rest])
     ensure_node_packages()

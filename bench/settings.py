@@ -3,9 +3,8 @@
 STATIC_ROOT comes from PHONEDASH_BENCH_STATIC_ROOT so collectstatic writes to a temp folder.
 """
 
-import os
-
+from phonedash.env import env_str
 from phonedash.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
-STATIC_ROOT = os.environ.get("PHONEDASH_BENCH_STATIC_ROOT", STATIC_ROOT)  # noqa: F405
+STATIC_ROOT = env_str("PHONEDASH_BENCH_STATIC_ROOT", str(STATIC_ROOT))  # noqa: F405
