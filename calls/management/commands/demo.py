@@ -32,6 +32,9 @@ class Command(BaseCommand):
                 raise CommandError(f"{name} must be between 1 and 65535, got {value}.")
         self.stdout.write("Preparing the database…")
         call_command("migrate", interactive=False, verbosity=0)
+        if not settings.DEBUG:
+            # Without debug, pages name hashed static files from collectstatic's manifest.
+            call_command("collectstatic", interactive=False, verbosity=0)
         logins = self.seed()
         if no_serve:
             self.print_logins(logins, port)
