@@ -25,9 +25,21 @@ from calls.middleware import with_embed
 log = logging.getLogger("phonedash.security")
 
 
+_warned_about_proxies = False
+
+
 def client_address(request) -> str:
     """The caller's address; behind PHONEDASH_PROXY_COUNT proxies, from X-Forwarded-For."""
+    global _warned_about_proxies
     proxies = settings.PHONEDASH_PROXY_COUNT
+    if not proxies and "HTTP_X_FORWARDED_FOR" in request.META and not _warned_about_proxies:
+        # Behind a proxy with the count at 0, every sign-in comes "from" the proxy: five typos
+        # anywhere would pause signing in for everyone. Say so once per process.
+        _warned_about_proxies = True
+        log.warning(
+            "sign-ins arrive with X-Forwarded-For but PHONEDASH_PROXY_COUNT is 0: login "
+            "throttling by address sees the proxy's address; set PHONEDASH_PROXY_COUNT"
+        )
     if proxies:
         forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         forwarded = [a for a in forwarded if a]
@@ -40,6 +52,13 @@ def _keys(username: str, address: str) -> list[str]:
     account = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
     where = hashlib.sha256(address.encode()).hexdigest()[:32]
     return [f"login:account:{account}", f"login:address:{where}"]
+
+
+def _limit(key: str) -> int:
+    """Failures allowed: an office behind one NAT address may need more than one account."""
+    if key.startswith("login:address:"):
+        return settings.PHONEDASH_LOGIN_ADDRESS_FAILURES
+    return settings.PHONEDASH_LOGIN_FAILURES
 
 
 def locked_for(username: str, address: str) -> int:
@@ -66,7 +85,7 @@ def record_failure(username: str, address: str) -> None:
             except ValueError:  # expired between add and incr
                 cache.set(count_key, 1, window)
                 count = 1
-            if count >= settings.PHONEDASH_LOGIN_FAILURES:
+            if count >= _limit(key):
                 cache.set(f"{key}:locked", time.time() + window, window)
                 cache.delete(count_key)
                 log.warning("login locked after %s failures (%s)", count, key.split(":")[1])

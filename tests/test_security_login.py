@@ -60,6 +60,25 @@ def test_it_locks_an_address_trying_many_accounts(alice, bob, charlie):
     assert_signed_in(attempt("charlie", PASSWORD, address="192.0.2.44"))
 
 
+def test_it_allows_an_office_behind_one_address_more_failures(alice, bob, settings):
+    settings.PHONEDASH_LOGIN_ADDRESS_FAILURES = 20
+    for name in ("mallory", "trent", "root", "admin", "carol", "dave"):
+        fail(1, name)
+    assert_signed_in(attempt("bob", PASSWORD)), "six typos in the office lock nobody out"
+    fail(5, "alice")
+    assert_refused(attempt("alice", PASSWORD)), "the account limit still holds"
+
+
+def test_it_warns_once_when_a_proxy_is_not_declared(alice, caplog, monkeypatch):
+    monkeypatch.setattr(throttle, "_warned_about_proxies", False)
+    for _ in range(2):
+        Client(REMOTE_ADDR="127.0.0.1").post(
+            LOGIN, {"username": "x", "password": "y"}, headers={"X-Forwarded-For": "1.2.3.4"}
+        )
+    warnings = [r for r in caplog.records if "PHONEDASH_PROXY_COUNT is 0" in r.getMessage()]
+    assert len(warnings) == 1
+
+
 def test_it_leaves_other_accounts_at_other_addresses_alone(alice, charlie):
     fail(5, "alice")
     assert_refused(attempt("alice", PASSWORD))
