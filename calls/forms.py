@@ -7,6 +7,7 @@ import functools
 import phonenumbers
 from django import forms
 
+from calls.phoneinc import E164_RE
 from calls.services import CallFilters
 
 DIRECTIONS = [("", "Any direction"), ("inbound", "Inbound"), ("outbound", "Outbound")]
@@ -35,14 +36,21 @@ def example_number(region: str) -> str:
 
 
 def to_e164(text: str, region: str) -> str:
-    """A number in any format the region can read, as E.164; ValueError when unreadable."""
+    """A number in any format the region can read, as E.164; ValueError when unreadable.
+
+    phonenumbers calls a number "possible" by its length in the region, so a few typed
+    digits (GB "020 7", DE "030") pass, and give no E.164 number Phone.inc accepts: check
+    the result against the client's own pattern, so the form explains it instead."""
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         raise ValueError(text) from None
     if not phonenumbers.is_possible_number(number):
         raise ValueError(text)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    result = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if not E164_RE.fullmatch(result):
+        raise ValueError(text)
+    return result
 
 
 _WIDGET_HTML: dict[tuple, str] = {}

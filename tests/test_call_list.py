@@ -307,6 +307,34 @@ def test_it_reads_local_formats_in_the_companys_region(charlie_client, simulator
     assert simulator.requests[-1].query["phone_number"] == e164
 
 
+@pytest.mark.parametrize(
+    ("region", "typed"),
+    [
+        ("GB", "020 7"),
+        ("DE", "03"),
+        ("DE", "030"),
+        ("DE", "030 1"),
+        ("DE", "030 12"),
+        ("AT", "01 5"),
+        ("AT", "01 51"),
+        ("AT", "01 512"),
+        ("DE", "+49 123456789012345"),
+    ],
+)
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_it_explains_a_partial_number_phone_inc_would_refuse(
+    client, django_user_model, simulator, region, typed, headers
+):
+    """phonenumbers calls these "possible" in their region, yet they are no E.164 number
+    Phone.inc accepts: the form must say so rather than the client raise (a 500)."""
+    company = make_company(f"Firma {region}", INITECH_KEY, region=region, tz="Europe/Berlin")
+    client.force_login(make_manager(django_user_model, "erika", company))
+    response = client.get("/calls/", {"phone_number": typed}, headers=headers)
+    assert response.status_code == 400
+    assert "can't read" in field_error(response, "phone_number")
+    assert upstream(simulator) == 0
+
+
 def test_it_shows_a_gb_companys_own_numbers_nationally(charlie_client, simulator):
     rows = rows_of(charlie_client.get("/calls/", {"phone_number": "07911 123456"}))
     assert rows and {row.cells[1] for row in rows} == {"07911 123456"}
