@@ -52,10 +52,6 @@ def phone(number: str | None, region: str = "US") -> str:
     return phonenumbers.format_number(parsed, style)
 
 
-def is_dialable(number: str | None) -> bool:
-    return bool(number) and number.startswith("+") and number[1:].isdigit()
-
-
 def duration(seconds: int | None) -> str:
     """m:ss, or h:mm:ss from an hour on; an em dash when unknown."""
     if seconds is None:

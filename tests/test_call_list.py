@@ -685,3 +685,10 @@ def test_it_serves_repeat_views_from_the_cache(alice_client, simulator):
         assert alice_client.get("/calls/?direction=inbound").status_code == 200
         assert alice_client.get("/calls/?direction=inbound", headers=HTMX).status_code == 200
     assert upstream(simulator) == 1
+
+
+def test_it_links_a_number_phone_inc_sent_in_local_format(dana_client, own_sim):
+    call = add(own_sim, 1, direction="inbound", state="ended", from_="(512) 555-9921")
+    row = {row.call_id: row for row in rows_of(dana_client.get("/calls/"))}[call["id"]]
+    assert row.cells[1] == "(512) 555-9921"
+    assert any("phone_number=" in link for link in row.links), "not withheld: filterable"

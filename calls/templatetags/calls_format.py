@@ -14,7 +14,6 @@ register.filter("state_tone", display.state_tone)
 register.filter("relative", display.relative)
 register.filter("absolute", display.absolute)
 register.filter("age", display.age)
-register.filter("dialable", display.is_dialable)
 
 
 @register.filter
