@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.utils.cache import patch_vary_headers
 
 
+def query_of(url: str) -> str:
+    """The query string of a URL we did not write (``next``, ``HX-Current-URL``), without
+    urlsplit(): it parses the host too, and raises on one like ``http://[`` (a 500 anywhere)."""
+    return url.partition("#")[0].partition("?")[2]
+
+
 def _asks_for_embed(url: str) -> bool:
-    return ("embed", "1") in parse_qsl(urlsplit(url).query)
+    return ("embed", "1") in parse_qsl(query_of(url))
 
 
 def is_embedded(request) -> bool:
@@ -32,9 +38,10 @@ def with_embed(url: str) -> str:
     """The same URL asking for the embedded layout (for redirects inside the portal's frame)."""
     if _asks_for_embed(url):
         return url
-    parts = urlsplit(url)
-    query = urlencode([*parse_qsl(parts.query, keep_blank_values=True), ("embed", "1")])
-    return urlunsplit(parts._replace(query=query))
+    rest, hash_, fragment = url.partition("#")
+    path, _, query = rest.partition("?")
+    query = urlencode([*parse_qsl(query, keep_blank_values=True), ("embed", "1")])
+    return f"{path}?{query}{hash_}{fragment}"
 
 
 class SecurityHeadersMiddleware:

@@ -23,6 +23,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from calls import phoneinc, services, transcript
 from calls.forms import MAX_LIMIT, CallFilterForm, to_e164
+from calls.middleware import query_of
 from calls.models import company_of
 from calls.phoneinc import PhoneIncError
 from calls.stats import summarize
@@ -120,7 +121,7 @@ def history_update(request: HttpRequest) -> tuple[str, str]:
     replaced instead while a number is being typed, so Back skips the half-typed ones."""
     wanted = list_query(lambda name: request.GET.get(name, ""))
     url = request.path + (f"?{urlencode(wanted)}" if wanted else "")
-    current = parse_qs(urlsplit(request.headers.get("HX-Current-URL", "")).query)
+    current = parse_qs(query_of(request.headers.get("HX-Current-URL", "")))
     shown = list_query(lambda name: (current.get(name) or [""])[0])
     was, now = shown.pop("phone_number", ""), wanted.get("phone_number", "")
     others = {name: value for name, value in wanted.items() if name != "phone_number"}

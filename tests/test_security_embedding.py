@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from django.test import Client
 
+from calls.middleware import with_embed
 from tests.conftest import ACME_KEY, PASSWORD
 
 FRAMED = {"Sec-Fetch-Dest": "iframe"}
@@ -194,3 +195,16 @@ def test_it_follows_a_local_next(alice, simulator):
         {"username": "alice", "password": PASSWORD, "next": "/calls/?state=ended"},
     )
     assert response["Location"] == "/calls/?state=ended"
+
+
+@pytest.mark.parametrize(
+    ("url", "embedded"),
+    [
+        ("/calls/", "/calls/?embed=1"),
+        ("/calls/?state=ended#top", "/calls/?state=ended&embed=1#top"),
+        ("/calls/?embed=1", "/calls/?embed=1"),
+        ("http://[/calls/?q=", "http://[/calls/?q=&embed=1"),  # urlsplit() raised here
+    ],
+)
+def test_it_adds_embed_to_a_url_without_parsing_its_host(url, embedded):
+    assert with_embed(url) == embedded

@@ -278,6 +278,9 @@ def test_it_answers_any_list_query_without_a_500(alice_client, simulator):
     assert_only_documented_upstream_requests(simulator)
 
 
+HTMX_RESULTS = {"HX-Request": "true", "HX-Target": "results"}
+
+
 def test_it_answers_odd_requests_without_a_500(alice, simulator):
     call = simulator.add_call(ACME_KEY, state="ended", summary="fine")
     client = Client(raise_request_exception=False)
@@ -288,6 +291,14 @@ def test_it_answers_odd_requests_without_a_500(alice, simulator):
         ("get", f"{detail}?q=%FF%00", {}),
         ("get", detail, {"HX-Request": "true", "HX-Target": "<script>"}),
         ("get", "/calls/", {"HX-Request": "true", "HX-Current-URL": "::::not a url"}),
+        # urlsplit() raises on an unclosed IPv6 bracket; the embed switch reads these URLs
+        # on every route, before any view.
+        ("get", "/calls/", {"HX-Request": "true", "HX-Current-URL": "http://[::1"}),
+        ("get", "/calls/?limit=25", {**HTMX_RESULTS, "HX-Current-URL": "http://[?limit=5"}),
+        ("get", "/accounts/login/?next=http://[", {}),
+        ("get", "/accounts/login/?next=http://[&embed=1", {}),
+        ("get", "/healthz?next=http://[x", {}),
+        ("get", "/healthz", {"HX-Current-URL": "https://[::1/?embed=1"}),
         (
             "get",
             "/calls/",
