@@ -45,8 +45,9 @@ def company_required(view):
         company = company_of(request.user)
         if company is None:
             return render(request, "calls/no_company.html", status=403)
-        timezone.activate(company.zone)
-        return view(request, company, *args, **kwargs)
+        # override, not activate: the thread serves other companies' requests next.
+        with timezone.override(company.zone):
+            return view(request, company, *args, **kwargs)
 
     return wrapper
 

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core.cache import caches
 from django.test import Client
+from django.utils import timezone
 
 from calls import services
 from tests.conftest import ACME_KEY, GLOBEX_KEY, PASSWORD
@@ -126,6 +127,15 @@ def test_it_changes_cache_keys_when_a_company_gets_a_new_key(acme):
     before = services.cache_key(acme, "list", "x")
     acme.set_api_key(GLOBEX_KEY)
     assert services.cache_key(acme, "list", "x") != before
+
+
+@pytest.mark.parametrize("url", ["/calls/", "/calls/?phone_number=nope", "/calls/no-such-call/"])
+def test_it_leaves_no_companys_time_zone_behind_on_the_thread(charlie_client, settings, url):
+    """Workers reuse threads: Globex's zone must not become the next request's (another
+    company's pages, the login page, the admin) on the same thread."""
+    assert timezone.get_current_timezone_name() == settings.TIME_ZONE
+    charlie_client.get(url)
+    assert timezone.get_current_timezone_name() == settings.TIME_ZONE
 
 
 def test_it_shows_a_user_without_a_company_a_page_and_asks_nobody(
