@@ -10,7 +10,7 @@ import os
 import re
 import zoneinfo
 from collections.abc import Mapping
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -90,13 +90,30 @@ def env_url(
     schemes: tuple[str, ...],
     environ: Mapping[str, str] | None = None,
 ) -> str | None:
+    """A URL in one of `schemes` that names something to connect to: a host for HTTP and
+    Redis, a socket path for unix://, a host or a ``?host=`` socket directory for PostgreSQL."""
     value = env_str(name, default, environ=environ)
     if value is None:
         return None
-    parts = urlsplit(value)
-    if parts.scheme not in schemes or not parts.hostname and parts.scheme != "sqlite":
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        parts, host = None, None
+    if parts is None or parts.scheme not in schemes:
         allowed = ", ".join(f"{scheme}://" for scheme in schemes)
         raise SettingError(name, f"expected a URL starting with {allowed}")
+    if parts.scheme == "unix":
+        if not parts.path.strip("/"):
+            raise SettingError(name, "names no socket, e.g. unix:///run/redis/redis.sock")
+    elif parts.scheme in ("postgres", "postgresql", "pgsql"):
+        if not host and not dict(parse_qsl(parts.query)).get("host"):
+            raise SettingError(
+                name,
+                "names no host: add one, or a socket directory as ?host=/var/run/postgresql",
+            )
+    elif parts.scheme != "sqlite" and not host:
+        raise SettingError(name, f"names no host, e.g. {parts.scheme}://localhost")
     return value
 
 

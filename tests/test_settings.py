@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +63,46 @@ def test_it_checks_urls_and_origins():
         env_origins("O", environ={"O": "https://portal.example.com/path"})
 
 
+REDIS = ("redis", "rediss", "unix")
+DATABASE = ("sqlite", "postgres", "postgresql", "pgsql")
+
+
+@pytest.mark.parametrize(
+    ("schemes", "url"),
+    [
+        (REDIS, "redis://localhost:6379/0"),
+        (REDIS, "rediss://:secret@cache.internal:6380/1"),
+        (REDIS, "unix:///run/redis/redis.sock"),
+        (REDIS, "unix:///run/redis/redis.sock?db=2"),
+        (DATABASE, "postgres://u:p@db.internal:5432/phonedash"),
+        (DATABASE, "postgres://u:p@/phonedash?host=/var/run/postgresql"),
+        (DATABASE, "postgresql:///phonedash?host=/var/run/postgresql&port=5433"),
+        (DATABASE, "sqlite:////srv/phonedash/db.sqlite3"),
+        (("http", "https"), "https://app.phone.inc/api/v1"),
+    ],
+)
+def test_it_accepts_urls_with_a_host_or_a_socket(schemes, url):
+    assert env_url("U", None, schemes=schemes, environ={"U": url}) == url
+
+
+@pytest.mark.parametrize(
+    ("schemes", "url", "problem"),
+    [
+        (REDIS, "redis:///0", "names no host"),
+        (REDIS, "unix://", "names no socket"),
+        (REDIS, "unix://localhost", "names no socket"),
+        (DATABASE, "postgres://u:p@/phonedash", "names no host"),
+        (DATABASE, "postgres://u:p@/phonedash?host=", "names no host"),
+        (("http", "https"), "https:///api/v1", "names no host"),
+        (("http", "https"), "http://[", "expected a URL starting with http://, https://"),
+        (REDIS, "http://cache:6379", "expected a URL starting with redis://"),
+    ],
+)
+def test_it_refuses_urls_that_name_nothing_to_connect_to(schemes, url, problem):
+    with pytest.raises(SettingError, match=re.escape(f"U: {problem}")):
+        env_url("U", None, schemes=schemes, environ={"U": url})
+
+
 def test_it_checks_time_zones():
     assert env_timezone("Z", "UTC", environ={"Z": "Europe/Berlin"}) == "Europe/Berlin"
     with pytest.raises(SettingError, match="Z: 'Mars/Olympus' is not an IANA time zone"):
@@ -109,6 +150,18 @@ def test_it_refuses_to_start_with_a_bad_setting(env, named):
     output = result.stdout + result.stderr
     assert named in output
     assert "Traceback" not in output
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"REDIS_URL": "unix:///run/redis/redis.sock"},
+        {"DATABASE_URL": "postgres://u:p@/phonedash?host=/var/run/postgresql"},
+    ],
+)
+def test_it_starts_with_services_on_unix_sockets(env):
+    result = run_check(PHONEDASH_DEBUG="1", **env)
+    assert result.returncode == 0, result.stderr
 
 
 def test_it_starts_with_the_defaults_in_debug():
