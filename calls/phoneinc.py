@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 __all__ = [
@@ -90,6 +91,7 @@ MAX_INLINE_RETRY_AFTER = 2  # a 429 asking for longer than this goes back to the
 DEFAULT_RETRY_AFTER = 30
 MIN_ATTEMPT_SECONDS = 0.5  # no retry is started with less time than this left
 MAX_BODY_BYTES = 4 * 1024 * 1024  # 50 calls with long transcripts fit comfortably
+BODY_READ_BYTES = 64 * 1024  # at most this much per read; a read returns whatever has arrived
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
 
 
@@ -796,15 +798,21 @@ class PhoneIncClient:
         raise BadAnswer(detail=f"unexpected HTTP {status}", upstream_status=status)
 
     def _decode(self, response: requests.Response, deadline: float) -> object:
-        """Read the body within the deadline and a size cap, and decode it as JSON."""
+        """Read the body within the deadline and a size cap, and decode it as JSON.
+
+        Each read returns as soon as some bytes have arrived and may wait no longer than the
+        time left, so a server that trickles its answer a byte at a time is cut off at the
+        deadline (waiting for full 64 KiB chunks, it could hold a page for the read timeout
+        once per byte).
+        """
         chunks: list[bytes] = []
         size = 0
-        body = response.iter_content(64 * 1024)
         while True:
-            if self._clock() > deadline:
+            remaining = deadline - self._clock()
+            if remaining <= 0:
                 raise Unavailable(TOO_SLOW_MESSAGE, detail="deadline reached reading the body")
-            chunk = next(body, None)
-            if chunk is None:
+            chunk = self._read_some(response, min(self.timeout, remaining))
+            if not chunk:
                 break
             size += len(chunk)
             if size > MAX_BODY_BYTES:
@@ -817,6 +825,27 @@ class PhoneIncClient:
             return json.loads(b"".join(chunks), parse_constant=_reject_constant)
         except (ValueError, RecursionError):
             raise BadAnswer(detail="answer is not JSON") from None
+
+    @staticmethod
+    def _read_some(response: requests.Response, wait: float) -> bytes:
+        """What has arrived of the body (decompressed), waiting at most `wait` seconds; b"" at
+        its end. Errors are raised as requests raises them while iterating a body."""
+        raw = response.raw
+        if not isinstance(raw, urllib3.BaseHTTPResponse):  # a file-like stand-in, in tests
+            return raw.read1(BODY_READ_BYTES)
+        sock = getattr(raw.connection, "sock", None)
+        if sock is not None:
+            sock.settimeout(wait)  # urllib3 sets the read timeout afresh for each request
+        try:
+            return raw.read1(BODY_READ_BYTES, decode_content=True)
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise requests.ReadTimeout(exc) from None
+        except urllib3.exceptions.ProtocolError as exc:
+            raise requests.exceptions.ChunkedEncodingError(exc) from None
+        except urllib3.exceptions.DecodeError as exc:
+            raise requests.exceptions.ContentDecodingError(exc) from None
+        except urllib3.exceptions.SSLError as exc:
+            raise requests.exceptions.SSLError(exc) from None
 
 
 def _reject_constant(name: str) -> object:
