@@ -395,6 +395,14 @@ def test_it_sends_the_whole_page_without_htmx(alice_client):
 def test_it_sends_the_whole_page_for_other_htmx_requests(alice_client, headers):
     page = alice_client.get("/calls/", headers=headers).content.decode()
     assert '<form id="filters"' in page and "<head>" in page
+    # One live region: a second, out-of-band copy in a whole page is a duplicate id.
+    assert page.count('id="results-status"') == 1
+
+
+def test_it_updates_the_status_out_of_band_with_the_results(alice_client):
+    page = alice_client.get("/calls/", headers=HTMX).content.decode()
+    assert re.findall(r'<p id="results-status"[^>]*hx-swap-oob="innerHTML">10 calls shown', page)
+    assert page.count('id="results-status"') == 1
 
 
 @pytest.mark.parametrize(
