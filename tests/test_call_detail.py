@@ -6,6 +6,8 @@ Each test gets a simulator of its own (calls added here never reach another test
 from __future__ import annotations
 
 import re
+import time
+import types
 
 import pytest
 from django.utils.html import escape
@@ -15,6 +17,7 @@ from calls.display import state_label
 from calls.phoneinc import Call
 from calls.simulator import OMIT
 from tests.conftest import ACME_KEY, GLOBEX_KEY
+from tests.test_services import Clock
 
 EXAMPLE_ID = "0193f4ba-1234-7c00-9e3d-2b2b8a7f1c11"
 ALEX = {"id": "0193f4b0-aaaa-7c00-9e3d-2b2b8a7f1c20", "name": "Alex Wong"}
@@ -512,3 +515,20 @@ def test_it_hides_another_companys_call(charlie_client, simulator, suffix):
     assert "Location" not in response
     assert {r.company for r in simulator.requests} == {"Globex"}
     assert GLOBEX_KEY not in page
+
+
+def test_it_says_how_old_a_stale_call_is_in_words(alice_client, simulator, monkeypatch, settings):
+    """The same words as the list's banner ("2 minutes ago"), not a duration ("2:00 ago")."""
+    clock = Clock()
+    fake = types.SimpleNamespace(time=clock.time, monotonic=time.monotonic, sleep=time.sleep)
+    monkeypatch.setattr(services, "time", fake)
+    settings.PHONEDASH_CACHE_SECONDS = 15
+    call = simulator.add_call(ACME_KEY, state="ended", summary="Order")
+    alice_client.get(f"/calls/{call['id']}/")
+    clock.advance(120)
+    simulator.set_fault(status=503)
+    response = alice_client.get(f"/calls/{call['id']}/")
+    assert response.status_code == 200
+    said = re.search(r"Showing this call as it was ([^.<]*) ago\.", response.content.decode())
+    assert said, "no stale note"
+    assert said[1] == "2 minutes"
