@@ -13,6 +13,7 @@ Kept free of Django on purpose: callers pass the API key, base URL and timeouts 
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import dataclasses
 import functools
@@ -22,7 +23,7 @@ import math
 import random
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http.cookiejar import DefaultCookiePolicy
@@ -51,6 +52,8 @@ __all__ = [
     "is_valid_call_id",
     "parse_call",
     "parse_call_list",
+    "request_deadline",
+    "request_time_left",
     "upstream_last",
     "upstream_stats",
     "upstream_stats_reset",
@@ -127,6 +130,41 @@ def upstream_last() -> tuple[str, int] | None:
     """The last attempt since the reset: its outcome (an HTTP status such as "200", or an error
     class such as "ReadTimeout") and milliseconds; None if there was none. For /readyz."""
     return _last.get()
+
+
+# --------------------------------------------------------------------------------------------
+# One deadline per page: everything a request asks of Phone.inc, retries and waits included
+
+
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "phonedash_request_deadline", default=None
+)
+
+
+@contextlib.contextmanager
+def request_deadline(seconds: float) -> Iterator[float]:
+    """Bound everything asked of Phone.inc inside the block by `seconds` from now, in all.
+
+    Each client call has its own budget too; with this around a whole request, two calls in a
+    row (or a wait for another request's fetch, then a fetch) share one budget instead of
+    each getting a fresh one. Nested blocks never extend an outer deadline, only shorten it.
+    Yields the deadline, in time.monotonic() terms.
+    """
+    deadline = time.monotonic() + seconds
+    outer = _deadline.get()
+    if outer is not None:
+        deadline = min(deadline, outer)
+    token = _deadline.set(deadline)
+    try:
+        yield deadline
+    finally:
+        _deadline.reset(token)
+
+
+def request_time_left() -> float | None:
+    """Seconds left of the current request's deadline (may be <= 0), or None without one."""
+    deadline = _deadline.get()
+    return None if deadline is None else deadline - time.monotonic()
 
 
 def _record_attempt(seconds: float, outcome: str) -> None:
@@ -677,8 +715,12 @@ class PhoneIncClient:
     def _get(
         self, path: str, params: dict[str, str], *, not_found: Callable[..., NotFound]
     ) -> object:
-        """GET with bounded retries inside the total deadline; returns the decoded JSON."""
+        """GET with bounded retries inside the total deadline (this client's, or the request's
+        if that comes first); returns the decoded JSON."""
         deadline = self._clock() + self.total_timeout
+        left = request_time_left()
+        if left is not None:
+            deadline = min(deadline, self._clock() + left)
         retries = 0
         waited_for_rate_limit = False
         attempt = 0

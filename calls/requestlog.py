@@ -85,7 +85,9 @@ class RequestLogMiddleware:
         phoneinc.upstream_stats_reset()
         services.cache_lookups_reset()
         try:
-            response = self.get_response(request)
+            # One Phone.inc budget for the whole request, however many calls or waits it makes.
+            with phoneinc.request_deadline(settings.PHONEDASH_UPSTREAM_BUDGET):
+                response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
             try:
                 self.log(request, response, started)

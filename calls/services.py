@@ -203,6 +203,12 @@ def _cached[T](company: Company, kind: str, identity: str, fetch: Callable[[], T
         _note_lookup("hit")
         return Answer(entry[1], entry[0], from_cache=True)
     _note_lookup("miss")
+    # One budget for the page: the middleware sets it per request; this covers other callers.
+    with phoneinc.request_deadline(settings.PHONEDASH_UPSTREAM_BUDGET):
+        return _fetched_or_stale(company, key, fetch)
+
+
+def _fetched_or_stale[T](company: Company, key: str, fetch: Callable[[], T]) -> Answer[T]:
     try:
         _raise_if_cooling_down(company)
         return _fetch_once(company, key, fetch)
@@ -220,11 +226,17 @@ def _cached[T](company: Company, kind: str, identity: str, fetch: Callable[[], T
 
 
 def _fetch_once[T](company: Company, key: str, fetch: Callable[[], T]) -> Answer[T]:
-    """Fetch under a lock so that concurrent misses for one key make one upstream request."""
+    """Fetch under a lock so that concurrent misses for one key make one upstream request.
+
+    Waiting for another request's fetch comes out of this request's own deadline: a waiter
+    gives up when that has passed (the caller then shows a stale answer if it has one), and
+    one that takes over a lock too late to fetch in time says so instead of asking anyway.
+    """
     lock_key, notice_key = f"{key}:lock", f"{key}:failed"
     lock_seconds = int(settings.PHONEDASH_UPSTREAM_BUDGET) + 2
     token = uuid.uuid4().hex
-    deadline = time.monotonic() + lock_seconds
+    left = phoneinc.request_time_left()
+    deadline = time.monotonic() + (lock_seconds if left is None else min(left, lock_seconds))
     started = time.time()
     while True:
         if _cache_add(lock_key, token, lock_seconds):
@@ -234,6 +246,8 @@ def _fetch_once[T](company: Company, key: str, fetch: Callable[[], T]) -> Answer
                 entry = _entry_get(key)
                 if entry is not None and entry[0] >= started - 0.001 and _is_fresh(entry):
                     return Answer(entry[1], entry[0], from_cache=True)
+                if deadline - time.monotonic() < phoneinc.MIN_ATTEMPT_SECONDS:
+                    raise _too_slow("took over a lock with no time left to fetch")
                 return _fetch_and_store(company, key, notice_key, fetch)
             finally:
                 if _cache_get(lock_key) == token:
@@ -250,8 +264,12 @@ def _fetch_once[T](company: Company, key: str, fetch: Callable[[], T]) -> Answer
             if _cache_get(lock_key) is None:
                 break  # the holder finished without an answer, or died: try to take over
         else:
-            # The holder outlived its lock's purpose; fetch ourselves rather than give up.
-            return _fetch_and_store(company, key, notice_key, fetch)
+            # This page has waited as long as it may: no fetch of its own beyond its deadline.
+            raise _too_slow("waited for another request's fetch until the deadline")
+
+
+def _too_slow(detail: str) -> phoneinc.Unavailable:
+    return phoneinc.Unavailable(phoneinc.TOO_SLOW_MESSAGE, detail=detail)
 
 
 def _fetch_and_store[T](company: Company, key: str, notice_key: str, fetch) -> Answer[T]:

@@ -1057,6 +1057,18 @@ def test_it_keeps_a_short_total_timeout(fake, clock):
     assert adapter.timeouts[0] == pytest.approx((0.4, 0.4))
 
 
+def test_it_keeps_inside_the_requests_deadline_when_that_comes_first(fake, clock):
+    """A page's deadline, set once per request, bounds each client call within it."""
+    client, adapter = fake(
+        Fail(requests.ReadTimeout("slow"), takes=2.5), Reply(200, {"calls": []}), total_timeout=10
+    )
+    with phoneinc.request_deadline(3.0), pytest.raises(Unavailable):
+        client.list_calls()  # 0.5 s left after the first attempt: too little for another
+    assert len(adapter.requests) == 1
+    connect, read = adapter.timeouts[0]
+    assert read <= 3.0 and connect <= read
+
+
 def test_it_really_does_not_sleep_in_tests(fake):
     started = time.monotonic()
     client, _ = fake(Reply(503), Reply(503), Reply(503))

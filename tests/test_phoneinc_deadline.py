@@ -1,4 +1,4 @@
-"""The Phone.inc client's time limits over real sockets: slow bodies.
+"""The Phone.inc client's time limits over real sockets: slow bodies and one deadline per page.
 
 A tiny local server plays the slow Phone.inc (a body trickled a byte at a time, a body that
 stalls half way, gzip and chunked bodies sent in pieces); the simulator plays a slow but
@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from calls import phoneinc
 from calls.phoneinc import PhoneIncClient, Unavailable
 from tests.conftest import ACME_KEY
 
@@ -186,3 +187,42 @@ def test_it_reuses_the_connection_after_reading_a_body(slow_server):
     for _ in range(3):
         assert client.list_calls() == []
     assert server.requests == 3 and len(connections) == 1
+
+
+# --- One deadline per request ------------------------------------------------------------------
+
+
+def test_it_shares_the_request_deadline_between_calls(simulator, simulator_server):
+    """Two calls in a row, each well inside its own budget, share the page's budget."""
+    simulator.delay = 0.6
+    client = PhoneIncClient(ACME_KEY, base_url=simulator_server.url, total_timeout=10)
+    started = time.monotonic()
+    with phoneinc.request_deadline(1.0):
+        assert len(client.list_calls()) == 10
+        error, _ = timed(client.list_calls)
+    elapsed = time.monotonic() - started
+
+    assert isinstance(error, Unavailable), error
+    assert "took too long" in error.message
+    assert elapsed < 1.3
+
+
+def test_it_asks_nothing_once_the_request_deadline_has_passed(simulator, simulator_server):
+    client = PhoneIncClient(ACME_KEY, base_url=simulator_server.url)
+    with phoneinc.request_deadline(0), pytest.raises(Unavailable) as caught:
+        client.list_calls()
+
+    assert "took too long" in caught.value.message
+    assert simulator.request_count("/api/") == 0
+
+
+def test_it_never_lets_a_nested_deadline_extend_the_outer_one():
+    assert phoneinc.request_time_left() is None
+    with phoneinc.request_deadline(2) as outer:
+        with phoneinc.request_deadline(30) as inner:
+            assert inner == outer
+            assert 1.5 < phoneinc.request_time_left() <= 2
+        with phoneinc.request_deadline(0.5):
+            assert phoneinc.request_time_left() <= 0.5
+        assert phoneinc.request_time_left() > 1.5
+    assert phoneinc.request_time_left() is None

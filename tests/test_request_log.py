@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from calls import phoneinc, services
 from calls.logging import JsonFormatter, RedactSecrets, RequestIdFilter
 from tests.conftest import ACME_KEY
 
@@ -161,3 +162,18 @@ def test_it_writes_json_lines_that_carry_the_request_id_on_upstream_lines(alice_
     assert isinstance(request["duration_ms"], int) and isinstance(request["upstream_ms"], int)
     assert request["cache"] == "miss"
     assert ACME_KEY not in stream.getvalue()
+
+
+def test_it_gives_the_whole_request_one_phone_inc_deadline(alice_client, monkeypatch, settings):
+    """Set once per request, so every call and wait for Phone.inc in it shares one budget."""
+    seen = []
+
+    def list_calls(company, filters):
+        seen.append(phoneinc.request_time_left())
+        raise phoneinc.Unavailable()
+
+    monkeypatch.setattr(services, "list_calls", list_calls)
+    assert alice_client.get("/calls/").status_code == 503
+    [left] = seen
+    assert settings.PHONEDASH_UPSTREAM_BUDGET - 1 < left <= settings.PHONEDASH_UPSTREAM_BUDGET
+    assert phoneinc.request_time_left() is None  # and none once the request is over

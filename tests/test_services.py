@@ -313,6 +313,68 @@ def test_it_takes_over_a_lock_left_by_a_dead_holder(acme, simulator, fresh_for):
     assert upstream(simulator) == 1
 
 
+# --- One deadline per request --------------------------------------------------------------
+
+
+def test_it_waits_for_another_fetch_no_longer_than_the_requests_deadline(
+    acme, simulator, fresh_for
+):
+    """The holder asks a slow Phone.inc; a page that waits on it gives up at its own deadline
+    instead of waiting out the lock (12 s) and then fetching with a fresh budget (10 s more)."""
+    simulator.delay = 2.5
+    holder = threading.Thread(target=services.list_calls, args=(acme, ALL))
+    holder.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    with phoneinc.request_deadline(1.0), pytest.raises(Unavailable) as caught:
+        services.list_calls(acme, ALL)
+    elapsed = time.monotonic() - started
+    holder.join(10)
+    assert elapsed < 1.4
+    assert "took too long" in caught.value.message
+    assert upstream(simulator) == 1  # the holder's
+
+
+def test_it_shows_a_stale_answer_when_its_wait_runs_out(acme, simulator, fresh_for, clock):
+    services.list_calls(acme, ALL)
+    clock.advance(60)
+    key = services.cache_key(acme, "list", repr(sorted(ALL.params().items())))
+    services.cache.add(f"{key}:lock", "a slow holder", 30)
+    started = time.monotonic()
+    with phoneinc.request_deadline(0.5):
+        answer = services.list_calls(acme, ALL)
+    assert time.monotonic() - started < 0.9
+    assert answer.is_stale and answer.age_seconds == 60
+    assert "took too long" in answer.stale_because.message
+    assert upstream(simulator) == 1  # the first, fresh fetch only
+
+
+def test_it_does_not_fetch_after_waiting_with_too_little_time_left(acme, simulator, fresh_for):
+    """The holder died; its lock goes when the page has 0.2 s left: too late to ask in time."""
+    key = services.cache_key(acme, "list", repr(sorted(ALL.params().items())))
+    services.cache.add(f"{key}:lock", "a worker that died", 1)
+    started = time.monotonic()
+    with phoneinc.request_deadline(1.2), pytest.raises(Unavailable) as caught:
+        services.list_calls(acme, ALL)
+    assert time.monotonic() - started < 1.5
+    assert "took too long" in caught.value.message
+    assert upstream(simulator) == 0
+    assert services.cache.get(f"{key}:failed") is None  # nothing to hold against Phone.inc
+
+
+def test_it_keeps_a_waiter_outside_any_request_to_the_budget(acme, simulator, settings):
+    """Called from no request (a command, a shell), the budget still bounds the wait."""
+    settings.PHONEDASH_UPSTREAM_BUDGET = 1.0
+    key = services.cache_key(acme, "list", repr(sorted(ALL.params().items())))
+    services.cache.add(f"{key}:lock", "a slow holder", 30)
+    started = time.monotonic()
+    with pytest.raises(Unavailable):
+        services.list_calls(acme, ALL)
+    assert time.monotonic() - started < 1.4
+    assert phoneinc.request_time_left() is None
+    assert upstream(simulator) == 0
+
+
 # --- Stale on error --------------------------------------------------------------------------
 
 
