@@ -15,6 +15,7 @@ from django.db import connection
 from django.test import Client
 
 from calls import encryption, phoneinc, services
+from calls import logging as calls_logging
 from calls.logging import REDACTED, JsonFormatter, RedactSecrets, register_secret
 from calls.models import Company, Membership
 from tests.conftest import ACME_KEY, PASSWORD, make_company
@@ -115,6 +116,40 @@ def test_it_hides_keys_in_json_lines_and_their_fields():
         logger.error("boom %s", ACME_KEY, exc_info=True, extra={"path": f"/x/{ACME_KEY}"})
     line = out.getvalue()
     assert ACME_KEY not in line and line.count(REDACTED) == 3
+
+
+@pytest.fixture
+def no_secrets(monkeypatch):
+    """The registry of secrets as a fresh process has it; the real one is put back after."""
+    monkeypatch.setattr(calls_logging, "_secrets", set())
+    monkeypatch.setattr(calls_logging, "_pattern", None)
+
+
+def test_it_hides_each_of_a_thousand_registered_keys(no_secrets):
+    keys = [f"pk_live_{number:04d}_{number * 7919 % 10007:05d}abcdef" for number in range(1000)]
+    for key in keys:
+        register_secret(key)
+    register_secret("pk_live_0500")  # a key that is the start of another is hidden in full too
+    logger, out = filtered_logger()
+    logger.info("first %s last %s", keys[0], keys[-1], extra={"path": f"/x?k={keys[500]}"})
+    try:
+        raise RuntimeError(f"refused {keys[999]},{keys[123]}")
+    except RuntimeError:
+        logger.exception("failed for %s", "pk_live_0500 and pk_live_0500_x")
+    text = out.getvalue()
+    assert not [key for key in keys if key in text]
+    assert "pk_live_0500" not in text and "[redacted]_x" in text
+    assert text.count(REDACTED) == 7
+    register_secret(UNREGISTERED)  # registered after the pattern was built
+    assert calls_logging.redact(f"a {UNREGISTERED} b") == f"a {REDACTED} b"
+
+
+def test_it_hides_keys_that_are_each_the_start_of_the_next(no_secrets):
+    """A pattern too deep for re to compile falls back to trying each key."""
+    keys = ["k" * length for length in range(6, 1500)]
+    for key in keys:
+        register_secret(key)
+    assert calls_logging.redact("k" * 1499 + " kkkkkk kkkkk") == f"{REDACTED} {REDACTED} kkkkk"
 
 
 def test_it_puts_the_filter_on_every_configured_handler():
