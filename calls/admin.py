@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import Count
 
 from calls.models import Company, Membership
 
@@ -47,9 +48,13 @@ class CompanyAdmin(admin.ModelAdmin):
     list_display = ["name", "region", "timezone", "manager_count", "created_at"]
     search_fields = ["name"]
 
-    @admin.display(description="managers")
+    def get_queryset(self, request):
+        """With each company's number of managers: counted per row, one query per company."""
+        return super().get_queryset(request).annotate(Count("memberships"))
+
+    @admin.display(description="managers", ordering="memberships__count")
     def manager_count(self, company: Company) -> int:
-        return company.memberships.count()
+        return company.memberships__count
 
 
 class MembershipInline(admin.StackedInline):
