@@ -101,10 +101,7 @@ def build(call: Call, query: str = "") -> Transcript:
     (records compare by value, so a refreshed cache entry with the same content still hits).
     Nobody changes a Transcript once built, so one may be shared across requests."""
     query = query.strip()[:MAX_QUERY]
-    try:
-        return _build_memoised(call, query)
-    except TypeError:  # a field Phone.inc sent that cannot be hashed: build it afresh
-        return _build(call, query)
+    return _build_memoised(call, query)  # records hold only str, int, datetime and tuples
 
 
 @functools.lru_cache(maxsize=BUILT_KEPT)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pickle
 
 from calls import transcript
-from calls.phoneinc import Call, Employee, TranscriptSegment
+from calls.phoneinc import Call, Employee, PhoneIncClient, TranscriptSegment, parse_call
+from calls.simulator import SEED_COMPANIES
+from calls.simulator.seed import VENDOR_EXAMPLE
 
 ALEX = Employee("emp_1", "Alex Wong")
 CALL = Call(
@@ -44,6 +46,24 @@ def test_it_builds_once_per_call_and_query():
     assert transcript.build(CALL, "delivery") is not first
 
 
-def test_it_builds_a_call_that_cannot_be_hashed():
-    odd = Call(**{**{name: getattr(CALL, name) for name in CALL.__slots__}, "employees": [ALEX]})
-    assert "Alex Wong" in transcript.build(odd).turns_html
+def test_it_gets_only_hashable_calls_from_phone_inc(simulator, simulator_server):
+    """build() and the list's rows are memoised by the call itself, with no fallback: every
+    record the client gives, as parsed, cached or copied, must hash (tuples, never lists)."""
+    calls = [
+        parse_call(
+            {
+                **VENDOR_EXAMPLE,
+                "initiated_by": {"id": "e1", "name": "Alex"},
+                "recording_url": "https://recordings.example/r.mp3",
+            }
+        )
+    ]
+    for seed in SEED_COMPANIES:
+        client = PhoneIncClient(seed.api_key, base_url=simulator_server.url)
+        listed = client.list_calls(limit=50)
+        calls += listed + client.list_calls(limit=50, transcripts=False)
+        calls += [client.get_call(call.id) for call in listed if call.has_valid_id]
+    assert any(call.segments for call in calls) and any(call.employees for call in calls)
+    for call in calls:
+        for copy in (call, pickle.loads(pickle.dumps(call)), call.without_recording()):
+            hash(copy)  # raises TypeError on a list or dict anywhere inside

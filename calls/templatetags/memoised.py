@@ -78,10 +78,7 @@ def call_rows(calls: Sequence[Call], region: str, embedded: bool = False) -> Saf
 
 def _row(call: Call, started: str, context: tuple) -> SafeString:
     region, embedded, zone, prefix = context
-    try:
-        return _memoised_row(call, region, embedded, started, zone, prefix)
-    except TypeError:  # a field Phone.inc sent that cannot be hashed: render it plainly
-        return render_row(call, region, embedded, started)
+    return _memoised_row(call, region, embedded, started, zone, prefix)  # records hash
 
 
 def render_fields(form: CallFilterForm) -> SafeString:
