@@ -147,6 +147,12 @@ def call_detail(request: HttpRequest, company, call_id: str) -> HttpResponse:
     except PhoneIncError as error:
         return render_error(request, error)
     call = answer.value
+    fragment = fragment_for(request, "call", "transcript", "related")
+    if fragment == "related":
+        # Asked for by the page once shown: the page itself never waits for a second
+        # Phone.inc answer (each request has one budget), and shows the call sooner.
+        context = {"company": company, "call": call, "related": related_calls(company, call)}
+        return render(request, "calls/call_detail.html#related", context)
     query = request.GET.get("q", "")
     now = clock()
     context = {
@@ -163,10 +169,9 @@ def call_detail(request: HttpRequest, company, call_id: str) -> HttpResponse:
             call, now, lambda: services.first_seen(company, "waiting", call_id, now)
         ),
     }
-    fragment = fragment_for(request, "call", "transcript")
     if fragment:
         return render(request, f"calls/call_detail.html#{fragment}", context)
-    context["related"] = related_calls(company, call)
+    context["related_pending"] = True
     return render(request, "calls/call_detail.html", context)
 
 

@@ -436,6 +436,72 @@ def test_it_has_no_download_without_a_transcript(alice_client, simulator):
     assert "no transcript" in response.content.decode()
 
 
+RELATED = {"HX-Request": "true", "HX-Target": "related"}
+
+
+def related_fragment(client, call_id: str) -> str:
+    """What the page's placeholder for other calls with the number loads, once shown."""
+    status, page = get_page(client, f"/calls/{call_id}/", **RELATED)
+    assert status == 200
+    assert page.lstrip().startswith('<section id="related"')
+    assert "hx-trigger" not in page  # loaded once, not again and again
+    return section(page, "related")
+
+
+def test_it_loads_other_calls_with_the_number_in_a_request_of_its_own(alice_client, simulator):
+    """The page asks Phone.inc one thing, the call: it never waits on two answers in a row."""
+    number = "+13125550142"
+    simulator.add_call(ACME_KEY, from_=number, started_at="2026-01-02T15:00:00Z")
+    this = simulator.add_call(ACME_KEY, from_=number, started_at="2026-01-03T15:00:00Z")
+    simulator.reset_stats()
+    status, page = get_page(alice_client, f"/calls/{this['id']}/")
+
+    assert status == 200
+    assert list_requests(simulator) == 0
+    placeholder = section(page, "related")
+    assert (
+        f'<section id="related" class="card related" aria-labelledby="related-title" '
+        f'hx-get="/calls/{this["id"]}/" hx-trigger="load" hx-target="this" hx-swap="outerHTML">'
+    ) in placeholder
+    assert "Other calls with (312) 555-0142" in placeholder
+    # Without JavaScript, a plain link to the same calls.
+    assert '<a href="/calls/?phone_number=%2B13125550142">All calls with this number</a>' in (
+        placeholder
+    )
+    assert "<li>" not in placeholder
+
+    assert "<li>" in related_fragment(alice_client, this["id"])
+    assert list_requests(simulator) == 1
+
+
+def test_it_keeps_the_embedded_layout_in_the_placeholder(alice_client, simulator):
+    this = simulator.add_call(ACME_KEY, from_="+13125550142")
+    placeholder = section(get_page(alice_client, f"/calls/{this['id']}/?embed=1")[1], "related")
+
+    assert f'hx-get="/calls/{this["id"]}/?embed=1"' in placeholder
+    assert "phone_number=%2B13125550142&amp;embed=1" in placeholder
+
+
+def test_it_shows_the_call_without_waiting_for_other_calls(alice_client, simulator):
+    """Phone.inc answering in 1 s: the page takes one answer's time, not two."""
+    this = simulator.add_call(ACME_KEY, from_="+13125550142")
+    simulator.delay = 1.0
+    started = time.monotonic()
+    status, _ = get_page(alice_client, f"/calls/{this['id']}/")
+    assert status == 200
+    assert time.monotonic() - started < 1.8
+
+
+def test_it_says_so_when_other_calls_cannot_be_listed(alice_client, simulator):
+    this = simulator.add_call(ACME_KEY, from_="+13125550142")
+    alice_client.get(f"/calls/{this['id']}/")  # the call is cached, as after the page
+    simulator.set_fault(status=500, paths=["/api/v1/calls"])
+    related = related_fragment(alice_client, this["id"])
+
+    assert "Phone.inc could not list them just now." in related
+    assert "All calls with this number" in related
+
+
 def test_it_lists_other_calls_with_the_number_but_not_this_one(alice_client, simulator):
     number = "+13125550142"
     older = simulator.add_call(ACME_KEY, from_=number, started_at="2026-01-02T15:00:00Z")
@@ -443,10 +509,8 @@ def test_it_lists_other_calls_with_the_number_but_not_this_one(alice_client, sim
     this = simulator.add_call(ACME_KEY, from_=number, started_at="2026-01-03T15:00:00Z")
     simulator.add_call(ACME_KEY, from_="+13125550143")  # a different number
     simulator.reset_stats()
-    status, page = get_page(alice_client, f"/calls/{this['id']}/")
+    related = related_fragment(alice_client, this["id"])
 
-    assert status == 200
-    related = section(page, "related")
     assert "Other calls with (312) 555-0142" in related
     linked = re.findall(r'href="/calls/([^/"]+)/"', related)
     assert linked == [other["id"], older["id"]]  # newest first, this call left out
@@ -459,20 +523,19 @@ def test_it_lists_other_calls_with_the_number_but_not_this_one(alice_client, sim
 def test_it_finds_other_calls_for_a_number_phone_inc_sent_in_local_format(alice_client, simulator):
     other = simulator.add_call(ACME_KEY, from_="+13125550188")
     this = simulator.add_call(ACME_KEY, from_="(312) 555-0188")
-    status, page = get_page(alice_client, f"/calls/{this['id']}/")
+    related = related_fragment(alice_client, this["id"])
 
-    assert status == 200
-    assert re.findall(r'href="/calls/([^/"]+)/"', section(page, "related")) == [other["id"]]
+    assert re.findall(r'href="/calls/([^/"]+)/"', related) == [other["id"]]
 
 
 def test_it_leaves_out_other_calls_it_could_not_link_to(alice_client, simulator):
     number = "+13125550177"
     simulator.add_call(ACME_KEY, id="not/a/valid id", from_=number)
     this = simulator.add_call(ACME_KEY, from_=number)
-    status, page = get_page(alice_client, f"/calls/{this['id']}/")
+    related = related_fragment(alice_client, this["id"])
 
-    assert status == 200
-    assert "No other recent calls with this number." in section(page, "related")
+    assert "No other recent calls with this number." in related
+    assert "All calls with this number" not in related
 
 
 @pytest.mark.parametrize(

@@ -50,6 +50,18 @@ def test_it_opens_a_call_from_the_list(page, refund_call, signed_in):
     screenshot(page, "detail")
 
 
+def test_it_loads_other_calls_with_the_number_after_the_page(page, signed_in, refund_call):
+    page.goto(f"{signed_in.url}/calls/{refund_call['id']}/")
+    page.wait_for_selector("#related .related-calls li")
+
+    related = page.locator("#related")
+    assert related.count() == 1
+    assert related.get_attribute("hx-trigger") is None  # swapped for the list, asked once
+    links = related.locator(".related-calls a").evaluate_all("els => els.map(a => a.pathname)")
+    assert links and f"/calls/{refund_call['id']}/" not in links
+    assert related.get_by_role("link", name="All calls with this number").count() == 1
+
+
 def test_it_highlights_transcript_matches_as_you_type(page, signed_in, refund_call):
     page.goto(f"{signed_in.url}/calls/{refund_call['id']}/")
     page.evaluate("window.__marker = 1")
