@@ -37,9 +37,13 @@ T = TypeVar("T")
 
 KEY_VERSION = "v2"  # v2: answers hold their value pickled (calls.payloads)
 POLL_INTERVAL = 0.05
-# A failure seen by the request that held the lock is shared with the requests waiting on it
-# for this long, so that twenty waiters do not each retry a failing Phone.inc in turn.
-FAILURE_NOTICE_SECONDS = 2
+# A failure seen by the request that held the lock is shared with the requests waiting on it,
+# so that twenty waiters do not each retry a failing Phone.inc in turn; and for this long it
+# keeps the circuit breaker open: later pages with an old answer get it at once (see _failing).
+FAILURE_NOTICE_SECONDS = 15
+# While the breaker is open, one request this often (and only one: it takes the lock) asks
+# Phone.inc again, so that a recovery is seen within seconds.
+PROBE_SECONDS = 5
 # A call in progress changes by the second and its page polls every 2 s: however long answers
 # are fresh, a live call is fresh this long only (still one upstream request for all viewers).
 LIVE_FRESH_SECONDS = 1
@@ -211,7 +215,13 @@ def _cached[T](company: Company, kind: str, identity: str, fetch: Callable[[], T
 def _fetched_or_stale[T](company: Company, key: str, fetch: Callable[[], T]) -> Answer[T]:
     try:
         _raise_if_cooling_down(company)
-        return _fetch_once(company, key, fetch)
+        failing = _failing(key)
+        if failing is None:
+            return _fetch_once(company, key, fetch)
+        error, may_probe = failing
+        if not may_probe:
+            raise error  # shown with the old answer, without asking Phone.inc
+        return _fetch_once(company, key, fetch, busy=error)
     except PhoneIncError as error:
         if isinstance(error, phoneinc.NotFound | phoneinc.InvalidKey):
             raise
@@ -225,12 +235,41 @@ def _fetched_or_stale[T](company: Company, key: str, fetch: Callable[[], T]) -> 
         return Answer(entry[1], entry[0], from_cache=True, stale_because=error)
 
 
-def _fetch_once[T](company: Company, key: str, fetch: Callable[[], T]) -> Answer[T]:
+def _failing(key: str) -> tuple[PhoneIncError, bool] | None:
+    """The circuit breaker: (the error, whether this request may ask again) while it is open.
+
+    During an outage every page would otherwise wait out the whole budget before showing its
+    old answer. So once a fetch for this key has failed, for FAILURE_NOTICE_SECONDS a page
+    that has an answer young enough to show (marked stale) gets it at once. Every
+    PROBE_SECONDS one request is let through to ask Phone.inc again: it must also take the
+    lock at once, so only one asks while the others keep getting the old answer. Its answer
+    closes the breaker (the entry is newer than the failure); its failure opens it afresh.
+    A refused key or a missing call is never hidden this way, and with nothing to show
+    every request asks, as without a breaker.
+    """
+    notice = _cache_get(f"{key}:failed")
+    if notice is None:
+        return None
+    failed_at, error = notice
+    age = time.time() - failed_at
+    if age >= FAILURE_NOTICE_SECONDS or isinstance(error, phoneinc.NotFound | phoneinc.InvalidKey):
+        return None
+    entry = _entry_get(key)
+    if entry is None or not _is_keepable(entry) or entry[0] >= failed_at:
+        return None
+    return error, age >= PROBE_SECONDS
+
+
+def _fetch_once[T](
+    company: Company, key: str, fetch: Callable[[], T], *, busy: PhoneIncError | None = None
+) -> Answer[T]:
     """Fetch under a lock so that concurrent misses for one key make one upstream request.
 
     Waiting for another request's fetch comes out of this request's own deadline: a waiter
     gives up when that has passed (the caller then shows a stale answer if it has one), and
     one that takes over a lock too late to fetch in time says so instead of asking anyway.
+    With `busy`, a lock someone else holds raises it at once instead of waiting (the breaker's
+    probe: whoever asks, the others show their old answer).
     """
     lock_key, notice_key = f"{key}:lock", f"{key}:failed"
     lock_seconds = int(settings.PHONEDASH_UPSTREAM_BUDGET) + 2
@@ -252,6 +291,8 @@ def _fetch_once[T](company: Company, key: str, fetch: Callable[[], T]) -> Answer
             finally:
                 if _cache_get(lock_key) == token:
                     _cache_delete(lock_key)
+        if busy is not None:
+            raise busy
         # Someone else is fetching: wait for their answer, their failure, or their lock to go.
         while time.monotonic() < deadline:
             time.sleep(POLL_INTERVAL)

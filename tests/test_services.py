@@ -413,6 +413,7 @@ def test_it_goes_back_to_fresh_answers_once_phone_inc_recovers(acme, simulator, 
     clock.advance(60)
     simulator.set_fault(status=500, count=1)
     assert services.list_calls(acme, ALL).is_stale
+    clock.advance(services.PROBE_SECONDS)  # the breaker's next look at Phone.inc
     answer = services.list_calls(acme, ALL)
     assert not answer.is_stale and not answer.from_cache
 
@@ -445,6 +446,100 @@ def test_it_raises_when_there_is_nothing_stale_to_show(acme, simulator, fresh_fo
     simulator.set_fault(status=503)
     with pytest.raises(Unavailable):
         services.list_calls(acme, ALL)
+
+
+# --- Circuit breaker --------------------------------------------------------------------------
+
+
+def timed_view(work) -> tuple[object, float]:
+    started = time.monotonic()
+    result = work()
+    return result, time.monotonic() - started
+
+
+def test_it_shows_the_stale_answer_at_once_while_phone_inc_is_failing(
+    acme, simulator, fresh_for, clock
+):
+    """The first page after an outage starts waits for Phone.inc; the next ones do not."""
+    services.list_calls(acme, ALL)
+    clock.advance(60)
+    simulator.set_fault(status=500, delay=0.5)
+    first, first_took = timed_view(lambda: services.list_calls(acme, ALL))
+    assert first.is_stale and first_took >= 0.5
+    assert upstream(simulator) == 2
+
+    for _ in range(5):
+        clock.advance(0.5)  # all five within PROBE_SECONDS of the failure
+        answer, took = timed_view(lambda: services.list_calls(acme, ALL))
+        assert answer.is_stale and answer.from_cache and took < 0.2
+        assert isinstance(answer.stale_because, Unavailable)
+        assert answer.age_seconds >= 60
+    assert upstream(simulator) == 2  # no upstream request for any of them
+
+
+def test_it_lets_one_request_ask_again_every_few_seconds(acme, simulator, fresh_for, clock):
+    services.list_calls(acme, ALL)
+    clock.advance(60)
+    simulator.set_fault(status=500)
+    assert services.list_calls(acme, ALL).is_stale
+    assert upstream(simulator) == 2
+
+    clock.advance(services.PROBE_SECONDS)
+    assert services.list_calls(acme, ALL).is_stale  # asked, still failing: open afresh
+    assert services.list_calls(acme, ALL).is_stale  # not asked
+    assert upstream(simulator) == 3
+
+    simulator.clear_faults()
+    clock.advance(services.PROBE_SECONDS)
+    recovered = services.list_calls(acme, ALL)
+    assert not recovered.is_stale and not recovered.from_cache
+    assert services.list_calls(acme, ALL).from_cache
+    assert upstream(simulator) == 4
+
+
+def test_it_lets_only_one_of_many_ask_while_the_others_show_the_old_answer(
+    acme, simulator, fresh_for, clock
+):
+    services.list_calls(acme, ALL)
+    clock.advance(60)
+    simulator.set_fault(status=500)
+    services.list_calls(acme, ALL)
+    clock.advance(services.PROBE_SECONDS)
+    simulator.set_fault(status=500, delay=1.0)
+
+    results = run_together(8, lambda i: timed_view(lambda: services.list_calls(acme, ALL)))
+    assert all(answer.is_stale for answer, _ in results), results
+    times = sorted(took for _, took in results)
+    assert times[-1] >= 1.0 and times[-2] < 0.5  # one asked; seven did not wait for it
+    assert upstream(simulator) == 3
+
+
+def test_it_asks_as_usual_once_the_failure_is_old(acme, simulator, fresh_for, clock):
+    services.list_calls(acme, ALL)
+    clock.advance(60)
+    simulator.set_fault(status=500)
+    services.list_calls(acme, ALL)
+    clock.advance(services.FAILURE_NOTICE_SECONDS)
+    assert services.list_calls(acme, ALL).is_stale
+    assert upstream(simulator) == 3
+
+
+def test_it_asks_every_time_with_no_old_answer_to_show(acme, simulator, fresh_for):
+    simulator.set_fault(status=500)
+    for _ in range(3):
+        with pytest.raises(Unavailable):
+            services.list_calls(acme, ALL)
+    assert upstream(simulator) == 3
+
+
+def test_it_never_holds_a_missing_call_against_later_pages(acme, simulator, fresh_for, clock):
+    services.get_call(acme, EXAMPLE_ID)
+    clock.advance(60)
+    simulator.set_fault(status=404, count=1)
+    with pytest.raises(NotFound):
+        services.get_call(acme, EXAMPLE_ID)
+    assert not services.get_call(acme, EXAMPLE_ID).is_stale  # asked again, and there it is
+    assert upstream(simulator) == 3
 
 
 # --- Cooldown after 429 ----------------------------------------------------------------------
