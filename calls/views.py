@@ -301,8 +301,24 @@ def is_playable_url(url: str) -> bool:
 
 
 def render_error(request: HttpRequest, error: PhoneIncError) -> HttpResponse:
-    template = "calls/error.html#message" if request.htmx else "calls/error.html"
+    """The error as a page, or as a fragment for htmx.
+
+    A part of the detail page that updates itself keeps what it shows: a failed poll of the
+    call or load of its other calls answers 204, which htmx does not swap (and the poll tries
+    again); a failed transcript search says so inside the transcript, which stays.
+    """
+    fragment = fragment_for(request, "call", "related", "transcript")
+    if fragment in ("call", "related"):
+        return HttpResponse(status=204)
+    if fragment == "transcript":
+        template = "calls/call_detail.html#transcript_notice"
+    else:
+        template = "calls/error.html#message" if request.htmx else "calls/error.html"
     response = render(request, template, {"error": error}, status=error.status)
+    if fragment == "transcript":
+        response["HX-Retarget"] = "#transcript-notice"
+        response["HX-Reswap"] = "innerHTML"
+        response["HX-Push-Url"] = "false"  # the address still names the search shown
     if isinstance(error, phoneinc.RateLimited):
         response["Retry-After"] = str(error.retry_after)
     return response

@@ -51,6 +51,10 @@ def simulator(fresh_simulator):
     return fresh_simulator
 
 
+RELATED = {"HX-Request": "true", "HX-Target": "related"}
+TRANSCRIPT = {"HX-Target": "transcript"}
+
+
 def get_page(client, url: str, params: dict | None = None, **headers) -> tuple[int, str]:
     response = client.get(url, params or {}, headers=headers)
     return response.status_code, response.content.decode()
@@ -351,6 +355,36 @@ def test_it_answers_a_search_with_only_the_transcript_fragment(alice_client, sim
     assert "let me <mark>look</mark> that up" in page
 
 
+def test_it_says_inside_the_transcript_when_a_search_fails(alice_client, simulator, settings):
+    """The transcript stays on screen, with a notice in it, instead of a page-level error."""
+    settings.PHONEDASH_CACHE_SECONDS = settings.PHONEDASH_STALE_SECONDS = 0  # nothing to show
+    status, page = get_page(alice_client, f"/calls/{EXAMPLE_ID}/")
+    assert '<div id="transcript-notice" role="status"></div>' in section(page, "transcript")
+
+    simulator.set_fault(status=500)
+    response = alice_client.get(
+        f"/calls/{EXAMPLE_ID}/", {"q": "order"}, headers={"HX-Request": "true", **TRANSCRIPT}
+    )
+    assert response.status_code == 503
+    assert response["HX-Retarget"] == "#transcript-notice"
+    assert response["HX-Reswap"] == "innerHTML"
+    assert response["HX-Push-Url"] == "false"
+    assert response.content.decode().strip() == (
+        '<p class="alert alert-warning">The search could not run just now. '
+        "Phone.inc is not answering right now. Try again in a moment.</p>"
+    )
+
+
+def test_it_keeps_the_placeholder_when_the_call_cannot_be_loaded_for_other_calls(
+    alice_client, simulator, settings
+):
+    settings.PHONEDASH_CACHE_SECONDS = settings.PHONEDASH_STALE_SECONDS = 0
+    simulator.set_fault(status=404)
+    response = alice_client.get(f"/calls/{EXAMPLE_ID}/", headers=RELATED)
+
+    assert response.status_code == 204 and response.content == b""  # htmx swaps nothing
+
+
 def test_it_escapes_a_hostile_search(alice_client, simulator):
     call = simulator.add_call(
         ACME_KEY,
@@ -434,9 +468,6 @@ def test_it_has_no_download_without_a_transcript(alice_client, simulator):
 
     assert response.status_code == 404
     assert "no transcript" in response.content.decode()
-
-
-RELATED = {"HX-Request": "true", "HX-Target": "related"}
 
 
 def related_fragment(client, call_id: str) -> str:

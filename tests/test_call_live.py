@@ -65,6 +65,23 @@ def test_it_answers_the_poll_with_the_call_fragment_only(alice_client, simulator
     assert trigger(page) == "every 2s"
 
 
+@pytest.mark.parametrize("status", [503, 404])
+def test_it_keeps_the_call_on_screen_when_a_poll_fails(alice_client, simulator, settings, status):
+    """htmx does not swap a 204: the page keeps the call as last shown, and keeps polling
+    (a page-level error swapped into #call would have replaced the call and stopped both)."""
+    settings.PHONEDASH_CACHE_SECONDS = settings.PHONEDASH_STALE_SECONDS = 0  # nothing to show
+    call = simulator.add_live_call(ACME_KEY)
+    assert trigger(alice_client.get(f"/calls/{call['id']}/").content.decode()) == "every 2s"
+    simulator.set_fault(status=status)
+
+    response = alice_client.get(f"/calls/{call['id']}/", headers=POLL)
+    assert response.status_code == 204 and response.content == b""
+    assert alice_client.get(f"/calls/{call['id']}/").status_code == status  # a page says why
+
+    simulator.clear_faults()
+    assert trigger(poll(alice_client, call["id"])) == "every 2s"
+
+
 def test_it_polls_through_the_cache(alice_client, simulator):
     call = simulator.add_live_call(ACME_KEY)
     simulator.reset_stats()

@@ -82,6 +82,25 @@ def test_it_highlights_transcript_matches_as_you_type(page, signed_in, refund_ca
     assert page.locator(".turns .turn-dim").count() == 2
 
 
+def test_it_keeps_the_transcript_when_a_search_fails(page, signed_in, refund_call, settings):
+    settings.PHONEDASH_CACHE_SECONDS = settings.PHONEDASH_STALE_SECONDS = 0  # ask every time
+    page.goto(f"{signed_in.url}/calls/{refund_call['id']}/")
+    signed_in.sim.set_fault(status=404, paths=[f"/api/v1/calls/{refund_call['id']}"])
+    page.get_by_role("searchbox", name="Search the transcript").fill("refund")
+
+    notice = page.locator("#transcript #transcript-notice .alert")
+    notice.wait_for()
+    assert "The search could not run just now." in notice.inner_text()
+    assert page.locator(".turns .turn").count() == 5  # the transcript is still there
+    assert page.locator("#call h1").count() == 1
+    assert "q=" not in page.url  # the address still names what is shown
+
+    signed_in.sim.clear_faults()
+    page.get_by_role("searchbox", name="Search the transcript").fill("order")
+    page.wait_for_function("() => document.querySelectorAll('#transcript mark').length === 3")
+    assert page.locator("#transcript-notice .alert").count() == 0
+
+
 def test_it_plays_the_recording(page, signed_in, refund_call):
     responses = []
     page.on("response", lambda response: responses.append((response.status, response.url)))
@@ -147,3 +166,25 @@ def test_it_follows_a_live_call_and_stops_polling_once_it_has_ended(page, signed
     ended_polls = len(polls)
     page.wait_for_timeout(4500)  # more than two polling periods
     assert len(polls) == ended_polls, "the page kept polling after the call ended"
+
+
+def test_it_keeps_a_live_call_on_screen_while_polls_fail(page, signed_in):
+    sim = signed_in.sim
+    call = sim.add_live_call(ACME_KEY, direction="inbound")
+    detail = f"{signed_in.url}/calls/{call['id']}/"
+    failed = []
+    page.on("response", lambda r: failed.append(r) if r.status == 204 else None)
+    page.goto(detail)
+    assert page.locator(".call-badges .badge").first.inner_text() == "Ringing"
+
+    sim.set_fault(status=404, paths=[f"/api/v1/calls/{call['id']}"])  # stale cannot hide a 404
+    page.wait_for_timeout(5000)  # two failed polls at least
+    assert page.locator(".call-badges .badge").first.inner_text() == "Ringing"
+    assert page.locator("#call").get_attribute("hx-trigger") == "every 2s"
+    assert len(failed) >= 2
+
+    sim.clear_faults()
+    sim.advance(20)  # answered: the next poll shows it
+    page.wait_for_function(
+        "() => document.querySelector('.call-badges .badge').textContent === 'In conversation'"
+    )
