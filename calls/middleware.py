@@ -5,7 +5,11 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
+from django.shortcuts import resolve_url
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import HttpResponseClientRedirect
 
 
 def query_of(url: str) -> str:
@@ -69,3 +73,49 @@ class SecurityHeadersMiddleware:
                     # writes SameSite's value verbatim, so the attribute rides along.
                     morsel["samesite"] = "None; Partitioned"
         return response
+
+
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+def local_part(url: str) -> str | None:
+    """The path and query of a URL the browser reports (``HX-Current-URL``), or None when
+    there is no local path there to send a user back to. Read without urlsplit(), as above."""
+    url = url.partition("#")[0]
+    scheme, sep, rest = url.partition("://")
+    if sep and "/" not in scheme and "?" not in scheme:  # absolute: leave out scheme and host
+        cut = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
+        url = rest[cut:]
+        if not url.startswith("/"):
+            url = "/" + url
+    if not url.startswith("/") or url.startswith("//") or "\\" in url:
+        return None
+    return url if url_has_allowed_host_and_scheme(url, allowed_hosts=None) else None
+
+
+class HtmxLoginRedirectMiddleware:
+    """An htmx request whose session has expired goes to the login page as a whole page.
+
+    LoginRequiredMiddleware answers it with a 302 to the login page, which the browser follows
+    and htmx swaps into the results or the call: a sign-in form nested in the page. Instead,
+    HX-Redirect sends the whole window there, and back to the page it was on (its local path
+    only, from HX-Current-URL) once signed in.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if not getattr(request, "htmx", False) or response.status_code not in REDIRECTS:
+            return response
+        login_url = str(resolve_url(settings.LOGIN_URL))
+        location = response.get("Location", "")
+        if location.partition("?")[0] != login_url.partition("?")[0]:
+            return response
+        back_to = local_part(request.headers.get("HX-Current-URL", "")) or local_part(
+            request.get_full_path()
+        )
+        if back_to is None:
+            return HttpResponseClientRedirect(location)
+        return HttpResponseClientRedirect(f"{login_url}?{urlencode({'next': back_to})}")

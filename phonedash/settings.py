@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # An expired session on an htmx request: the whole window to the login page, not a swap.
+    "calls.middleware.HtmxLoginRedirectMiddleware",
 ]
 
 ROOT_URLCONF = "phonedash.urls"

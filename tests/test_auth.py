@@ -1,6 +1,12 @@
-"""The authentication backend loads the signed-in user's company in the same query."""
+"""The authentication backend loads the signed-in user's company in the same query; an htmx
+request whose session has expired sends the whole window to the login page."""
 
 from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from calls.auth import CompanyUserBackend
 from calls.models import company_of
@@ -41,3 +47,72 @@ def test_it_signs_in_through_the_login_page(client, alice, simulator):
     )
     assert response.status_code == 302
     assert client.get("/calls/").status_code == 200
+
+
+# --- An expired session on an htmx request ----------------------------------------------------
+
+HTMX = {"HX-Request": "true", "HX-Target": "results"}
+
+
+def test_it_sends_an_htmx_request_without_a_session_to_the_login_page_as_a_whole(client, db):
+    """A 302 would be followed by the browser and the login page swapped into #results."""
+    response = client.get(
+        "/calls/",
+        {"direction": "inbound"},
+        headers={**HTMX, "HX-Current-URL": "http://testserver/calls/?direction=outbound&embed=1"},
+    )
+
+    assert response.status_code == 200
+    assert "Location" not in response
+    assert response["HX-Redirect"] == (
+        "/accounts/login/?next=%2Fcalls%2F%3Fdirection%3Doutbound%26embed%3D1"
+    )
+    login = client.get(response["HX-Redirect"]).content.decode()
+    assert 'class="embedded"' in login  # still the portal's compact layout
+
+
+def test_it_sends_a_poll_back_to_its_call_after_signing_in(client, db):
+    response = client.get(
+        "/calls/abc123/",
+        headers={
+            "HX-Request": "true",
+            "HX-Target": "call",
+            "HX-Current-URL": "http://x/calls/abc123/",
+        },
+    )
+    assert response["HX-Redirect"] == "/accounts/login/?next=%2Fcalls%2Fabc123%2F"
+
+
+@pytest.mark.parametrize(
+    "current",
+    [
+        "",
+        "http://[",
+        "javascript:alert(1)",
+        "//evil.example/calls/",
+        "http://evil.example//evil.example/calls/",
+        "http://testserver/\\evil.example",
+        "https://evil.example",
+    ],
+)
+def test_it_only_ever_sends_a_user_back_to_a_local_path(client, db, current):
+    response = client.get("/calls/", headers={**HTMX, "HX-Current-URL": current})
+
+    assert response.status_code == 200
+    target = response["HX-Redirect"]
+    assert target.startswith("/accounts/login/?next=")
+    nxt = parse_qs(urlsplit(target).query)["next"][0]
+    assert nxt.startswith("/") and not nxt.startswith("//") and "\\" not in nxt
+    assert url_has_allowed_host_and_scheme(nxt, allowed_hosts={"testserver"})
+
+
+def test_it_still_redirects_a_plain_request_to_the_login_page(client, db):
+    response = client.get("/calls/", headers={"HX-Current-URL": "http://testserver/calls/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/calls/"
+    assert "HX-Redirect" not in response
+
+
+def test_it_leaves_other_redirects_of_htmx_requests_alone(alice_client):
+    response = alice_client.get("/", headers=HTMX)
+    assert response.status_code == 302 and response["Location"] == "/calls/"

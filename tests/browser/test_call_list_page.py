@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.browser.conftest import screenshot
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -177,3 +178,21 @@ def test_it_fits_a_phone_screen_and_scrolls_only_the_table_sideways(page, signed
     # Numbers never break over lines.
     cell = page.locator("#results td.party a").first
     assert cell.evaluate("a => a.getClientRects().length") == 1
+
+
+def test_it_sends_the_whole_window_to_sign_in_when_the_session_has_expired(page, signed_in):
+    """Not a sign-in form swapped into the results: the login page, then back to the list."""
+    page.goto(f"{signed_in.url}/calls/?direction=inbound")
+    page.context.clear_cookies()  # the session is gone, as after it expired
+
+    page.get_by_label("State").select_option("ended")
+    page.wait_for_url(lambda url: urlsplit(url).path == "/accounts/login/")
+    assert query_of(page.url)["next"] == ["/calls/?direction=inbound"]
+    assert page.locator("#results").count() == 0  # a page of its own, nothing nested
+
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    assert urlsplit(page.url).path == "/calls/"
+    assert query_of(page.url) == {"direction": ["inbound"]}
