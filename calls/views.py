@@ -145,7 +145,7 @@ def call_detail(request: HttpRequest, company, call_id: str) -> HttpResponse:
     try:
         answer = services.get_call(company, call_id)
     except PhoneIncError as error:
-        return render_error(request, error)
+        return render_detail_error(request, error)
     call = answer.value
     fragment = fragment_for(request, "call", "transcript", "related")
     if fragment == "related":
@@ -300,25 +300,34 @@ def is_playable_url(url: str) -> bool:
         return False
 
 
-def render_error(request: HttpRequest, error: PhoneIncError) -> HttpResponse:
-    """The error as a page, or as a fragment for htmx.
+def render_detail_error(request: HttpRequest, error: PhoneIncError) -> HttpResponse:
+    """A failure on the call page; the parts of it that update themselves keep what they show.
 
-    A part of the detail page that updates itself keeps what it shows: a failed poll of the
-    call or load of its other calls answers 204, which htmx does not swap (and the poll tries
-    again); a failed transcript search says so inside the transcript, which stays.
+    When trying again may help (Phone.inc slow, down, rate limiting, garbled), a poll of the
+    call answers 204, which htmx does not swap, so the call stays and the poll tries again. A
+    call that is gone or a key Phone.inc refuses still replaces the call with the message and
+    stops the polling: polling would only ask Phone.inc the same every 2 s. The load of other
+    calls answers 204 too (its placeholder keeps its link), and a transcript search says so
+    inside the transcript, which stays.
     """
     fragment = fragment_for(request, "call", "related", "transcript")
-    if fragment in ("call", "related"):
+    may_pass = not isinstance(error, phoneinc.NotFound | phoneinc.InvalidKey)
+    if fragment == "related" or (fragment == "call" and may_pass):
         return HttpResponse(status=204)
-    if fragment == "transcript":
-        template = "calls/call_detail.html#transcript_notice"
-    else:
-        template = "calls/error.html#message" if request.htmx else "calls/error.html"
+    if fragment != "transcript":
+        return render_error(request, error)
+    response = render(
+        request, "calls/call_detail.html#transcript_notice", {"error": error}, status=error.status
+    )
+    response["HX-Retarget"] = "#transcript-notice"
+    response["HX-Reswap"] = "innerHTML"
+    response["HX-Push-Url"] = "false"  # the address still names the search shown
+    return response
+
+
+def render_error(request: HttpRequest, error: PhoneIncError) -> HttpResponse:
+    template = "calls/error.html#message" if request.htmx else "calls/error.html"
     response = render(request, template, {"error": error}, status=error.status)
-    if fragment == "transcript":
-        response["HX-Retarget"] = "#transcript-notice"
-        response["HX-Reswap"] = "innerHTML"
-        response["HX-Push-Url"] = "false"  # the address still names the search shown
     if isinstance(error, phoneinc.RateLimited):
         response["Retry-After"] = str(error.retry_after)
     return response

@@ -65,21 +65,39 @@ def test_it_answers_the_poll_with_the_call_fragment_only(alice_client, simulator
     assert trigger(page) == "every 2s"
 
 
-@pytest.mark.parametrize("status", [503, 404])
-def test_it_keeps_the_call_on_screen_when_a_poll_fails(alice_client, simulator, settings, status):
+@pytest.mark.parametrize(
+    "fault",
+    [{"status": 500}, {"status": 429, "retry_after": 60}, {"malformed": "json"}],
+    ids=["unavailable", "rate-limited", "unreadable"],
+)
+def test_it_keeps_the_call_on_screen_when_a_poll_fails(alice_client, simulator, settings, fault):
     """htmx does not swap a 204: the page keeps the call as last shown, and keeps polling
     (a page-level error swapped into #call would have replaced the call and stopped both)."""
     settings.PHONEDASH_CACHE_SECONDS = settings.PHONEDASH_STALE_SECONDS = 0  # nothing to show
     call = simulator.add_live_call(ACME_KEY)
     assert trigger(alice_client.get(f"/calls/{call['id']}/").content.decode()) == "every 2s"
-    simulator.set_fault(status=status)
+    simulator.set_fault(**fault)
 
     response = alice_client.get(f"/calls/{call['id']}/", headers=POLL)
     assert response.status_code == 204 and response.content == b""
-    assert alice_client.get(f"/calls/{call['id']}/").status_code == status  # a page says why
+    assert alice_client.get(f"/calls/{call['id']}/").status_code in (429, 502, 503)  # says why
 
     simulator.clear_faults()
+    if "retry_after" in fault:
+        return  # the company's cooldown holds further requests back for a minute
     assert trigger(poll(alice_client, call["id"])) == "every 2s"
+
+
+def test_it_says_so_and_stops_polling_when_the_call_is_gone(alice_client, simulator, settings):
+    """Not a passing failure: polling on would ask Phone.inc the same every 2 s."""
+    settings.PHONEDASH_CACHE_SECONDS = 0
+    call = simulator.add_live_call(ACME_KEY)
+    simulator.set_fault(status=404)
+
+    response = alice_client.get(f"/calls/{call['id']}/", headers=POLL)
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "Call not found" in page and "hx-trigger" not in page
 
 
 def test_it_polls_through_the_cache(alice_client, simulator):
