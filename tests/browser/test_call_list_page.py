@@ -105,6 +105,18 @@ def test_it_shows_a_form_error_for_an_unreadable_number_without_calling_upstream
     assert dashboard.sim.request_count("/api/") == 0
 
 
+def test_it_marks_the_field_invalid_while_typing_and_clears_it_once_fixed(page, signed_in):
+    field = page.get_by_label("Phone number")
+    field.fill("call me maybe")
+    page.locator("#id_phone_number_error:not(:empty)").wait_for()
+    assert field.get_attribute("aria-invalid") == "true"
+    assert field.get_attribute("aria-describedby") == "id_phone_number_error"
+    field.fill("(408) 555-0199")
+    page.locator("#id_phone_number_error:empty").wait_for(state="attached")
+    page.wait_for_function("() => !document.getElementById('id_phone_number').ariaInvalid")
+    assert field.get_attribute("aria-invalid") is None
+
+
 def test_it_announces_the_results_after_a_swap(page, signed_in):
     """The live region stays in place and its text changes, so screen readers read it out."""
     status = page.locator("#results-status")
