@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from calls import views
 from calls.phoneinc import CALL_ID_PATTERN
+from calls.views import call_detail, call_list, recording
 
 
 class CallIdConverter:
@@ -22,8 +22,8 @@ register_converter(CallIdConverter, "call_id")
 
 app_name = "calls"
 urlpatterns = [
-    path("", views.call_list, name="list"),
-    path("<call_id:call_id>/", views.call_detail, name="detail"),
-    path("<call_id:call_id>/recording/", views.call_recording, name="recording"),
-    path("<call_id:call_id>/transcript.txt", views.call_transcript_text, name="transcript"),
+    path("", call_list.call_list, name="list"),
+    path("<call_id:call_id>/", call_detail.call_detail, name="detail"),
+    path("<call_id:call_id>/recording/", recording.call_recording, name="recording"),
+    path("<call_id:call_id>/transcript.txt", call_detail.call_transcript_text, name="transcript"),
 ]

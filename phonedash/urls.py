@@ -4,8 +4,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from calls import health, views
+from calls import health
 from calls.throttle import ThrottledAdminAuthenticationForm, ThrottledLoginView, admin_login
+from calls.views import call_list
 
 admin.site.site_header = "phonedash administration"
 admin.site.site_title = "phonedash admin"
@@ -13,7 +14,7 @@ admin.site.login_form = ThrottledAdminAuthenticationForm
 admin.site.login = admin_login  # before admin.site.urls below, which routes to it
 
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("", call_list.index, name="index"),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from calls import views
 from calls.phoneinc import Call
+from calls.views import call_detail as views
 from tests.conftest import ACME_KEY
 
 POLL = {"HX-Request": "true", "HX-Target": "call"}

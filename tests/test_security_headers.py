@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client, override_settings
 
-from calls import views
+from calls.views import call_list as views
 from tests.conftest import ACME_KEY, PASSWORD
 from tests.deployed_settings import parse_csp, run_manage, settings_from_env
 

@@ -1,0 +1,1 @@
+"""The product's pages, one module per page (shared pieces in responses)."""

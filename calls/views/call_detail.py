@@ -1,0 +1,163 @@
+"""One call: its page and the fragments that refresh it (the call, the transcript, other calls),
+and its transcript as a text file."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from calls import phoneinc, services, transcript
+from calls.forms import to_e164
+from calls.phoneinc import PhoneIncError
+from calls.tenancy import company_required
+from calls.views.responses import fragment_for, render_error
+
+# While a call is live the page polls quickly; once it has ended it keeps polling slowly for
+# the summary and transcript, for at most this long after the call ended.
+LIVE_POLL_SECONDS = 2
+PENDING_POLL_SECONDS = 10
+PENDING_POLL_WINDOW = 5 * 60
+
+
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
+@company_required
+def call_detail(request: HttpRequest, company, call_id: str) -> HttpResponse:
+    try:
+        answer = services.get_call(company, call_id)
+    except PhoneIncError as error:
+        return render_detail_error(request, error)
+    call = answer.value
+    fragment = fragment_for(request, "call", "transcript", "related")
+    if fragment == "related":
+        # Asked for by the page once shown: the page itself never waits for a second
+        # Phone.inc answer (each request has one budget), and shows the call sooner.
+        context = {"company": company, "call": call, "related": related_calls(company, call)}
+        return render(request, "calls/call_detail.html#related", context)
+    query = request.GET.get("q", "")
+    now = clock()
+    context = {
+        "company": company,
+        "call": call,
+        # Our links use the id from our own URL (already validated), whatever Phone.inc echoes.
+        "call_id": call_id,
+        "answer": answer,
+        "transcript": transcript.build(call, query),
+        # A live call's timers tick on every poll, even while the call itself comes from the cache.
+        "live_for": seconds_since(call.started_at, now) if call.is_live else None,
+        "talking_for": seconds_since(call.answered_at, now) if call.is_live else None,
+        "poll_seconds": poll_seconds(
+            call, now, lambda: services.first_seen(company, "waiting", call_id, now)
+        ),
+    }
+    if fragment:
+        return render(request, f"calls/call_detail.html#{fragment}", context)
+    context["related_pending"] = True
+    return render(request, "calls/call_detail.html", context)
+
+
+def clock() -> float:
+    """This server's time; a function so that tests can move it."""
+    return time.time()
+
+
+def poll_seconds(call: phoneinc.Call, now: float, waiting_since: Callable[[], float]) -> int | None:
+    """How often the detail page should refresh itself, or None to stop.
+
+    Every 2 s while the call is live. Once it has ended, every 10 s while the summary or the
+    transcript is still to come, for at most PENDING_POLL_WINDOW after the call ended. The end
+    comes from the call's own timestamps, which are Phone.inc's clock: when that clock runs
+    ahead of ours (the simulator's does, after advance()) the call seems to end in our future,
+    so the window is also counted from when we first saw the call waiting (`waiting_since`,
+    asked only when needed). Whichever is older stops polling: a page never polls for ever.
+    """
+    if call.is_live:
+        return LIVE_POLL_SECONDS
+    if call.summary and (call.segments or call.transcription):
+        return None
+    ended = ended_at(call)
+    if ended is not None and now - ended >= PENDING_POLL_WINDOW:
+        return None
+    if now - waiting_since() >= PENDING_POLL_WINDOW:
+        return None
+    return PENDING_POLL_SECONDS
+
+
+def ended_at(call: phoneinc.Call) -> float | None:
+    """When the call ended by its own timestamps (duration counts from the answer), or None."""
+    start = call.answered_at or call.started_at
+    if start is None:
+        return None
+    return start.timestamp() + (call.duration or 0)
+
+
+def seconds_since(moment: datetime | None, now: float) -> int | None:
+    """Whole seconds from `moment` to now (never negative: Phone.inc's clock may run ahead)."""
+    if moment is None:
+        return None
+    return max(0, int(now - moment.timestamp()))
+
+
+RELATED_LIMIT = 6
+
+
+def related_calls(company, call: phoneinc.Call) -> list[phoneinc.Call] | None:
+    """Recent calls with the same remote party; None when it is withheld or unavailable."""
+    if call.is_withheld:
+        return None
+    try:
+        number = to_e164(call.remote_number, company.region)  # the filter takes E.164 only
+        filters = services.CallFilters(phone_number=number, limit=RELATED_LIMIT + 1)
+        answer = services.list_calls(company, filters)
+    except (PhoneIncError, ValueError):
+        return None
+    others = (other for other in answer.value if other.id != call.id and other.has_valid_id)
+    return list(others)[:RELATED_LIMIT]
+
+
+@require_GET
+@never_cache
+@company_required
+def call_transcript_text(request: HttpRequest, company, call_id: str) -> HttpResponse:
+    try:
+        call = services.get_call(company, call_id).value
+    except PhoneIncError as error:
+        return render_error(request, error)
+    if not call.segments and not call.transcription:
+        return render_error(request, phoneinc.NotFound("This call has no transcript yet."))
+    response = HttpResponse(transcript.as_text(call), content_type="text/plain; charset=utf-8")
+    # The file is named after our validated id: Phone.inc's text never goes into a header.
+    response["Content-Disposition"] = f'attachment; filename="call-{call_id}-transcript.txt"'
+    return response
+
+
+def render_detail_error(request: HttpRequest, error: PhoneIncError) -> HttpResponse:
+    """A failure on the call page; the parts of it that update themselves keep what they show.
+
+    When trying again may help (Phone.inc slow, down, rate limiting, garbled), a poll of the
+    call answers 204, which htmx does not swap, so the call stays and the poll tries again. A
+    call that is gone or a key Phone.inc refuses still replaces the call with the message and
+    stops the polling: polling would only ask Phone.inc the same every 2 s. The load of other
+    calls answers 204 too (its placeholder keeps its link), and a transcript search says so
+    inside the transcript, which stays.
+    """
+    fragment = fragment_for(request, "call", "related", "transcript")
+    may_pass = not isinstance(error, phoneinc.NotFound | phoneinc.InvalidKey)
+    if fragment == "related" or (fragment == "call" and may_pass):
+        return HttpResponse(status=204)
+    if fragment != "transcript":
+        return render_error(request, error)
+    response = render(
+        request, "calls/call_detail.html#transcript_notice", {"error": error}, status=error.status
+    )
+    response["HX-Retarget"] = "#transcript-notice"
+    response["HX-Reswap"] = "innerHTML"
+    response["HX-Push-Url"] = "false"  # the address still names the search shown
+    return response

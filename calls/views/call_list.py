@@ -1,0 +1,97 @@
+"""The call list: the filter form, the results fragment htmx swaps, and the address it pushes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from calls import phoneinc, services
+from calls.forms import MAX_LIMIT, CallFilterForm
+from calls.middleware import query_of
+from calls.phoneinc import PhoneIncError
+from calls.stats import summarize
+from calls.tenancy import company_required
+from calls.views.responses import fragment_for
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    return redirect("calls:list")
+
+
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
+@company_required
+def call_list(request: HttpRequest, company) -> HttpResponse:
+    form = CallFilterForm(request.GET or None, region=company.region)
+    context = {"form": form, "company": company}
+    status = 200
+    if not form.is_bound or form.is_valid():
+        filters = form.filters() if form.is_bound else services.CallFilters()
+        context["filters"] = filters
+        try:
+            answer = services.list_calls(company, filters)
+        except PhoneIncError as error:
+            context["error"], status = error, error.status
+            # A refused key or a wrong API URL needs an administrator, not another click.
+            context["can_retry"] = not isinstance(error, phoneinc.InvalidKey | phoneinc.NotFound)
+        else:
+            context.update(
+                answer=answer,
+                calls=answer.value,
+                stats=summarize(answer.value),
+                capped=len(answer.value) >= MAX_LIMIT,
+                more_query=more_query(filters, request.embedded)
+                if filters.limit < MAX_LIMIT and len(answer.value) >= filters.limit
+                else None,
+            )
+    else:
+        status = 400
+    fragment = context["fragment"] = fragment_for(request, "results")
+    template = f"calls/call_list.html#{fragment}" if fragment else "calls/call_list.html"
+    response = render(request, template, context, status=status)
+    if "error" in context and isinstance(context["error"], phoneinc.RateLimited):
+        response["Retry-After"] = str(context["error"].retry_after)
+    if fragment:
+        header, url = history_update(request)
+        response[header] = url
+    return response
+
+
+LIST_PARAMS = ("phone_number", "direction", "state", "limit", "embed")
+
+
+def list_query(get: Callable[[str], str]) -> dict[str, str]:
+    """The list's parameters as a shareable link holds them: no empty ones, no default limit."""
+    params = {name: get(name).strip() for name in LIST_PARAMS}
+    if params["limit"] == "10":
+        params["limit"] = ""
+    if params["embed"] != "1":
+        params["embed"] = ""
+    return {name: value for name, value in params.items() if value}
+
+
+def history_update(request: HttpRequest) -> tuple[str, str]:
+    """The address htmx should show after a filter swap: the clean link, pushed as a new step;
+    replaced instead while a number is being typed, so Back skips the half-typed ones."""
+    wanted = list_query(lambda name: request.GET.get(name, ""))
+    url = request.path + (f"?{urlencode(wanted)}" if wanted else "")
+    current = parse_qs(query_of(request.headers.get("HX-Current-URL", "")))
+    shown = list_query(lambda name: (current.get(name) or [""])[0])
+    was, now = shown.pop("phone_number", ""), wanted.get("phone_number", "")
+    others = {name: value for name, value in wanted.items() if name != "phone_number"}
+    typing = was and now and (now.startswith(was) or was.startswith(now)) and shown == others
+    return ("HX-Replace-Url" if typing else "HX-Push-Url"), url
+
+
+def more_query(filters: services.CallFilters, embedded: bool) -> str:
+    """The query string of the same list with the most calls Phone.inc gives."""
+    params = {**filters.params(), "limit": MAX_LIMIT}
+    if embedded:
+        params["embed"] = 1
+    return urlencode(params)
