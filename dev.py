@@ -90,6 +90,7 @@ def main(argv: list[str]) -> None:
     ensure_node_packages()
     run(PYTHON, "-m", "ruff", "check", ".")
     run(PYTHON, "-m", "ruff", "format", "--check", ".")
+    run(BIN / "lint-imports", "--no-cache")  # the layers in pyproject.toml's [tool.importlinter]
     os.execv(PYTHON, [str(PYTHON), "-m", "pytest", *rest])
 
 
