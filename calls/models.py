@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from calls import encryption
-from calls.logging import register_secret
+from phonedash.redaction import register_secret
 
 
 def validate_region(value: str) -> None:

@@ -60,8 +60,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First, so its log line covers the whole request and carries the final status.
-    "calls.requestlog.RequestLogMiddleware",
-    "calls.middleware.SecurityHeadersMiddleware",
+    "phonedash.requestlog.RequestLogMiddleware",
+    "phonedash.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before WhiteNoise and CommonMiddleware, so static files (the SVG favicon too) and the
     # 400 for a bad Host header carry the framing and script policy as well.
@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # An expired session on an htmx request: the whole window to the login page, not a swap.
-    "calls.middleware.HtmxLoginRedirectMiddleware",
+    "phonedash.middleware.HtmxLoginRedirectMiddleware",
 ]
 
 ROOT_URLCONF = "phonedash.urls"
@@ -123,7 +123,7 @@ REDIS_URL = env_url("REDIS_URL", None, schemes=("redis", "rediss", "unix"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "calls.cache.RedisCache",  # Django's, reusing its Redis clients
+            "BACKEND": "phonedash.redis_cache.RedisCache",  # Django's, reusing its Redis clients
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "phonedash",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -173,7 +173,7 @@ PHONEDASH_LOGIN_ADDRESS_FAILURES = env_int(
 PHONEDASH_LOGIN_LOCKOUT_MINUTES = env_int(
     "PHONEDASH_LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60
 )
-SESSION_ENGINE = "calls.sessions"
+SESSION_ENGINE = "phonedash.sessions"
 SESSION_COOKIE_AGE = 3600 * env_int("PHONEDASH_SESSION_HOURS", 12, minimum=1, maximum=24 * 90)
 
 # --- Security ---------------------------------------------------------------------------------
@@ -259,12 +259,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "secrets": {"()": "calls.logging.RedactSecrets"},
-        "request_id": {"()": "calls.logging.RequestIdFilter"},
+        "secrets": {"()": "phonedash.redaction.RedactSecrets"},
+        "request_id": {"()": "phonedash.logformat.RequestIdFilter"},
     },
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "calls.logging.JsonFormatter"},
+        "json": {"()": "phonedash.logformat.JsonFormatter"},
     },
     "handlers": {
         "console": {
@@ -285,6 +285,6 @@ LOGGING = {
     },
 }
 
-CSRF_FAILURE_VIEW = "calls.errors.csrf_failure"
+CSRF_FAILURE_VIEW = "phonedash.error_pages.csrf_failure"
 # Reverse proxies in front of phonedash that append to X-Forwarded-For (0: use REMOTE_ADDR).
 PHONEDASH_PROXY_COUNT = env_int("PHONEDASH_PROXY_COUNT", 0, minimum=0, maximum=5)

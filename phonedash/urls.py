@@ -4,9 +4,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from calls import health
-from calls.throttle import ThrottledAdminAuthenticationForm, ThrottledLoginView, admin_login
 from calls.views import call_list
+from phonedash import health
+from phonedash.login_throttle import (
+    ThrottledAdminAuthenticationForm,
+    ThrottledLoginView,
+    admin_login,
+)
 
 admin.site.site_header = "phonedash administration"
 admin.site.site_title = "phonedash admin"
@@ -33,7 +37,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler400 = "calls.errors.bad_request"
-handler403 = "calls.errors.permission_denied"
-handler404 = "calls.errors.page_not_found"
-handler500 = "calls.errors.server_error"
+handler400 = "phonedash.error_pages.bad_request"
+handler403 = "phonedash.error_pages.permission_denied"
+handler404 = "phonedash.error_pages.page_not_found"
+handler500 = "phonedash.error_pages.server_error"

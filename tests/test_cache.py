@@ -1,10 +1,10 @@
-"""calls.cache: Django's Redis cache, reusing one client per connection pool."""
+"""phonedash.redis_cache: Django's Redis cache, reusing one client per connection pool."""
 
 from __future__ import annotations
 
 import pytest
 
-from calls.cache import RedisCache
+from phonedash.redis_cache import RedisCache
 from tests.redis_server import redis_for_tests
 
 pytestmark = pytest.mark.services

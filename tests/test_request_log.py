@@ -11,7 +11,8 @@ import re
 import pytest
 
 from calls import phoneinc, services
-from calls.logging import JsonFormatter, RedactSecrets, RequestIdFilter
+from phonedash.logformat import JsonFormatter, RequestIdFilter
+from phonedash.redaction import RedactSecrets
 from tests.conftest import ACME_KEY
 
 

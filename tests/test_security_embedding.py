@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from django.test import Client
 
-from calls.middleware import with_embed
+from phonedash.urlquery import with_embed
 from tests.conftest import ACME_KEY, PASSWORD
 
 FRAMED = {"Sec-Fetch-Dest": "iframe"}

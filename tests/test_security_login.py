@@ -8,7 +8,7 @@ import pytest
 from django.core.cache.backends.locmem import LocMemCache
 from django.test import Client
 
-from calls import throttle
+from phonedash import login_throttle
 from tests.conftest import PASSWORD
 
 LOGIN = "/accounts/login/"
@@ -70,7 +70,7 @@ def test_it_allows_an_office_behind_one_address_more_failures(alice, bob, settin
 
 
 def test_it_warns_once_when_a_proxy_is_not_declared(alice, caplog, monkeypatch):
-    monkeypatch.setattr(throttle, "_warned_about_proxies", False)
+    monkeypatch.setattr(login_throttle, "_warned_about_proxies", False)
     for _ in range(2):
         Client(REMOTE_ADDR="127.0.0.1").post(
             LOGIN, {"username": "x", "password": "y"}, headers={"X-Forwarded-For": "1.2.3.4"}
@@ -134,7 +134,7 @@ def clock(monkeypatch):
     The throttle's counters live in Django's cache (Redis in production); a private LocMemCache
     keeps these tests about the window, whatever backend the suite runs with.
     """
-    monkeypatch.setattr(throttle, "cache", LocMemCache("throttle-clock", {}))
+    monkeypatch.setattr(login_throttle, "cache", LocMemCache("throttle-clock", {}))
     offset = [0.0]
     real = time.time
     monkeypatch.setattr(time, "time", lambda: real() + offset[0])
@@ -166,8 +166,8 @@ def test_it_forgets_failures_older_than_the_window(alice, clock):
 
 def test_it_ignores_a_lock_whose_deadline_passed(alice):
     """A lock entry the cache keeps a moment too long (TTL rounding, clock skew) is over."""
-    for key in throttle._keys("alice", "198.51.100.7"):
-        throttle.cache.set(f"{key}:locked", time.time() - 5, 60)
+    for key in login_throttle._keys("alice", "198.51.100.7"):
+        login_throttle.cache.set(f"{key}:locked", time.time() - 5, 60)
     assert_signed_in(attempt("alice", PASSWORD))
 
 

@@ -15,9 +15,10 @@ from django.db import connection
 from django.test import Client
 
 from calls import encryption, phoneinc, services
-from calls import logging as calls_logging
-from calls.logging import REDACTED, JsonFormatter, RedactSecrets, register_secret
 from calls.models import Company, Membership
+from phonedash import redaction
+from phonedash.logformat import JsonFormatter
+from phonedash.redaction import REDACTED, RedactSecrets, register_secret
 from tests.conftest import ACME_KEY, PASSWORD, make_company
 
 WRONG_KEY = "pk_wrong_0123456789abcdef0123456789"
@@ -121,8 +122,8 @@ def test_it_hides_keys_in_json_lines_and_their_fields():
 @pytest.fixture
 def no_secrets(monkeypatch):
     """The registry of secrets as a fresh process has it; the real one is put back after."""
-    monkeypatch.setattr(calls_logging, "_secrets", set())
-    monkeypatch.setattr(calls_logging, "_pattern", None)
+    monkeypatch.setattr(redaction, "_secrets", set())
+    monkeypatch.setattr(redaction, "_pattern", None)
 
 
 def test_it_hides_each_of_a_thousand_registered_keys(no_secrets):
@@ -141,7 +142,7 @@ def test_it_hides_each_of_a_thousand_registered_keys(no_secrets):
     assert "pk_live_0500" not in text and "[redacted]_x" in text
     assert text.count(REDACTED) == 7
     register_secret(UNREGISTERED)  # registered after the pattern was built
-    assert calls_logging.redact(f"a {UNREGISTERED} b") == f"a {REDACTED} b"
+    assert redaction.redact(f"a {UNREGISTERED} b") == f"a {REDACTED} b"
 
 
 def test_it_hides_keys_that_are_each_the_start_of_the_next(no_secrets):
@@ -149,7 +150,7 @@ def test_it_hides_keys_that_are_each_the_start_of_the_next(no_secrets):
     keys = ["k" * length for length in range(6, 1500)]
     for key in keys:
         register_secret(key)
-    assert calls_logging.redact("k" * 1499 + " kkkkkk kkkkk") == f"{REDACTED} {REDACTED} kkkkk"
+    assert redaction.redact("k" * 1499 + " kkkkkk kkkkk") == f"{REDACTED} {REDACTED} kkkkk"
 
 
 def test_it_puts_the_filter_on_every_configured_handler():

@@ -12,11 +12,11 @@ from django.views.decorators.vary import vary_on_headers
 
 from calls import phoneinc, services
 from calls.forms import MAX_LIMIT, CallFilterForm
-from calls.middleware import query_of
 from calls.phoneinc import PhoneIncError
 from calls.stats import summarize
 from calls.tenancy import company_required
 from calls.views.responses import fragment_for
+from phonedash.urlquery import query_of
 
 
 @require_GET

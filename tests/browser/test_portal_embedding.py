@@ -2,7 +2,8 @@
 
 Settings mirror what phonedash/settings.py computes when PHONEDASH_FRAME_ANCESTORS names the
 portal: CSP frame-ancestors, and SameSite=None; Secure cookies (made Partitioned by
-calls.middleware), which Chromium keeps for http://localhost as a potentially trustworthy origin.
+phonedash.middleware), which Chromium keeps for http://localhost as a potentially trustworthy
+origin.
 """
 
 from __future__ import annotations

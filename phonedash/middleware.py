@@ -1,25 +1,17 @@
-"""Response headers Django has no setting for, and the embedded (iframe) layout switch."""
+"""Response headers Django has no setting for, the embedded (iframe) layout switch, and a
+whole-window trip to the login page for htmx requests whose session has expired."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import resolve_url
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
-
-def query_of(url: str) -> str:
-    """The query string of a URL we did not write (``next``, ``HX-Current-URL``), without
-    urlsplit(): it parses the host too, and raises on one like ``http://[`` (a 500 anywhere)."""
-    return url.partition("#")[0].partition("?")[2]
-
-
-def _asks_for_embed(url: str) -> bool:
-    return ("embed", "1") in parse_qsl(query_of(url))
+from phonedash.urlquery import asks_for_embed, local_part
 
 
 def is_embedded(request) -> bool:
@@ -33,19 +25,9 @@ def is_embedded(request) -> bool:
         return True
     if request.GET.get("embed") == "1":
         return True
-    if _asks_for_embed(request.GET.get("next", "")):
+    if asks_for_embed(request.GET.get("next", "")):
         return True
-    return _asks_for_embed(request.headers.get("HX-Current-URL", ""))
-
-
-def with_embed(url: str) -> str:
-    """The same URL asking for the embedded layout (for redirects inside the portal's frame)."""
-    if _asks_for_embed(url):
-        return url
-    rest, hash_, fragment = url.partition("#")
-    path, _, query = rest.partition("?")
-    query = urlencode([*parse_qsl(query, keep_blank_values=True), ("embed", "1")])
-    return f"{path}?{query}{hash_}{fragment}"
+    return asks_for_embed(request.headers.get("HX-Current-URL", ""))
 
 
 class SecurityHeadersMiddleware:
@@ -76,21 +58,6 @@ class SecurityHeadersMiddleware:
 
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
-
-
-def local_part(url: str) -> str | None:
-    """The path and query of a URL the browser reports (``HX-Current-URL``), or None when
-    there is no local path there to send a user back to. Read without urlsplit(), as above."""
-    url = url.partition("#")[0]
-    scheme, sep, rest = url.partition("://")
-    if sep and "/" not in scheme and "?" not in scheme:  # absolute: leave out scheme and host
-        cut = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
-        url = rest[cut:]
-        if not url.startswith("/"):
-            url = "/" + url
-    if not url.startswith("/") or url.startswith("//") or "\\" in url:
-        return None
-    return url if url_has_allowed_host_and_scheme(url, allowed_hosts=None) else None
 
 
 class HtmxLoginRedirectMiddleware:

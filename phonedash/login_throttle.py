@@ -20,7 +20,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.core.cache import cache
 
-from calls.middleware import with_embed
+from phonedash.urlquery import with_embed
 
 log = logging.getLogger("phonedash.security")
 

@@ -20,8 +20,9 @@ from django.core.exceptions import ObjectDoesNotExist, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import empty
 
-from calls import health, phoneinc, services
-from calls.logging import current_request_id
+from calls import phoneinc, services
+from phonedash import health
+from phonedash.logformat import current_request_id
 
 log = logging.getLogger("phonedash.request")
 
