@@ -8,6 +8,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from calls import encryption
 from phonedash.redaction import register_secret
@@ -78,15 +79,119 @@ class Company(models.Model):
 
 
 class Membership(models.Model):
-    """Ties a user to exactly one company (a user without one sees a page saying so)."""
+    """Ties a user to exactly one company (a user without one sees a page saying so), with the
+    member's role, the lines they may see and whether they may hear and read calls."""
+
+    ADMIN = "admin"
+    MANAGER = "manager"
+    ROLES = [(ADMIN, "Admin"), (MANAGER, "Manager")]
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
     )
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(
+        max_length=16,
+        choices=ROLES,
+        default=MANAGER,
+        help_text="Admins run the team and read the audit log; managers browse calls.",
+    )
+    lines = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Main numbers (E.164) this member sees; empty means every line.",
+    )
+    can_access_content = models.BooleanField(
+        "may play recordings and read transcripts",
+        default=True,
+    )
+    must_change_password = models.BooleanField(
+        default=False,
+        help_text="Set when the password was shown once on the Team page; cleared once changed.",
+    )
 
     def __str__(self) -> str:
         return f"{self.user} at {self.company}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.ADMIN
+
+
+class Note(models.Model):
+    """A note a member left on a call: phonedash owns it, the call stays at Phone.inc."""
+
+    MAX_LENGTH = 2000
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="notes")
+    call_id = models.CharField(max_length=64)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    author_name = models.CharField(max_length=150, help_text="Kept if the author is removed.")
+    text = models.TextField(max_length=MAX_LENGTH)
+    marks_handled = models.BooleanField(
+        default=False, help_text="This note marked a missed call as handled."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["company", "call_id"])]
+
+    def __str__(self) -> str:
+        return f"Note by {self.author_name} on {self.call_id}"
+
+
+class AuditEvent(models.Model):
+    """Who did what, when, from where: recordings played, exports, sign-ins, team changes.
+
+    Written by calls.audit.record only; never edited through the site (read-only in admin).
+    """
+
+    SIGN_IN = "sign_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    RECORDING_PLAYED = "recording_played"
+    TRANSCRIPT_DOWNLOADED = "transcript_downloaded"
+    EXPORT_DOWNLOADED = "export_downloaded"
+    NOTE_ADDED = "note_added"
+    NOTE_DELETED = "note_deleted"
+    MEMBER_ADDED = "member_added"
+    MEMBER_CHANGED = "member_changed"
+    MEMBER_DEACTIVATED = "member_deactivated"
+    MEMBER_REACTIVATED = "member_reactivated"
+    ACTIONS = [
+        (SIGN_IN, "Signed in"),
+        (SIGN_IN_FAILED, "Failed sign-in"),
+        (RECORDING_PLAYED, "Played a recording"),
+        (TRANSCRIPT_DOWNLOADED, "Downloaded a transcript"),
+        (EXPORT_DOWNLOADED, "Downloaded an export"),
+        (NOTE_ADDED, "Added a note"),
+        (NOTE_DELETED, "Deleted a note"),
+        (MEMBER_ADDED, "Added a member"),
+        (MEMBER_CHANGED, "Changed a member"),
+        (MEMBER_DEACTIVATED, "Deactivated a member"),
+        (MEMBER_REACTIVATED, "Reactivated a member"),
+    ]
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="audit_events")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    username = models.CharField(max_length=150, help_text="Kept if the user is removed.")
+    action = models.CharField(max_length=32, choices=ACTIONS)
+    call_id = models.CharField(max_length=64, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["company", "-created_at"])]
+
+    def __str__(self) -> str:
+        when = f"{self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.username} {self.get_action_display().lower()} at {when}"
 
 
 def company_of(user) -> Company | None:
