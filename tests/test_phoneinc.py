@@ -915,7 +915,7 @@ def test_it_reports_a_call_answer_of_the_wrong_shape(fake):
 
 
 def test_it_refuses_an_oversized_answer(fake, monkeypatch):
-    monkeypatch.setattr(phoneinc, "MAX_BODY_BYTES", 1000)
+    monkeypatch.setattr(phoneinc.client, "MAX_BODY_BYTES", 1000)
     client, _ = fake(Reply(200, {"calls": [minimal(summary="x" * 2000)]}))
     with pytest.raises(BadAnswer):
         client.list_calls()
