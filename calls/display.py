@@ -11,26 +11,9 @@ from datetime import datetime
 import phonenumbers
 from django.utils import timezone
 
+from calls.phoneinc import call_state
+
 WITHHELD = "Withheld number"
-STATE_LABELS = {
-    "initiated": "Ringing",
-    "answered": "Answered",
-    "playing_audio": "Playing audio",
-    "transferring": "Transferring",
-    "recording": "Recording",
-    "bridged": "In conversation",
-    "ended": "Ended",
-}
-# Badge colour per state; anything Phone.inc adds later gets the neutral one.
-STATE_TONES = {
-    "initiated": "ringing",
-    "answered": "active",
-    "playing_audio": "active",
-    "transferring": "active",
-    "recording": "active",
-    "bridged": "active",
-    "ended": "done",
-}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -63,11 +46,13 @@ def duration(seconds: int | None) -> str:
 
 
 def state_label(state: str) -> str:
-    return STATE_LABELS.get(state) or state.replace("_", " ").capitalize() or "Unknown"
+    """The badge's word for a state, from the table of call states (as the filter's are)."""
+    return call_state(state).label
 
 
 def state_tone(state: str) -> str:
-    return STATE_TONES.get(state, "unknown")
+    """The badge's CSS modifier: badge-ringing, -active, -done, or -unknown for new states."""
+    return call_state(state).tone
 
 
 def relative(moment: datetime | None, now: datetime | None = None, zone=None) -> str:

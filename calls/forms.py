@@ -7,22 +7,14 @@ import functools
 import phonenumbers
 from django import forms
 
-from calls.phoneinc import E164_RE
+from calls import phoneinc
+from calls.phoneinc import DEFAULT_LIMIT, E164_RE, MAX_LIMIT
 from calls.services import CallFilters
 
-DIRECTIONS = [("", "Any direction"), ("inbound", "Inbound"), ("outbound", "Outbound")]
-STATES = [
-    ("", "Any state"),
-    ("initiated", "Initiated"),
-    ("answered", "Answered"),
-    ("playing_audio", "Playing audio"),
-    ("transferring", "Transferring"),
-    ("recording", "Recording"),
-    ("bridged", "Bridged"),
-    ("ended", "Ended"),
-]
-LIMITS = [10, 25, 50]
-MAX_LIMIT = 50
+DIRECTIONS = [("", "Any direction"), *((d, d.capitalize()) for d in phoneinc.DIRECTIONS)]
+# The words of the state badges, so a filtered list shows the state it was filtered by.
+STATES = [("", "Any state"), *((state.value, state.label) for state in phoneinc.STATES)]
+LIMITS = [DEFAULT_LIMIT, 25, MAX_LIMIT]
 
 
 @functools.lru_cache(maxsize=64)
@@ -145,5 +137,5 @@ class CallFilterForm(forms.Form):
             phone_number=data.get("phone_number") or None,
             direction=data.get("direction") or None,
             state=data.get("state") or None,
-            limit=data.get("limit") or 10,
+            limit=data.get("limit") or DEFAULT_LIMIT,
         )

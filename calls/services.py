@@ -76,7 +76,7 @@ class CallFilters:
     phone_number: str | None = None
     direction: str | None = None
     state: str | None = None
-    limit: int = 10
+    limit: int = phoneinc.DEFAULT_LIMIT
 
     def params(self) -> dict[str, str | int]:
         values = {

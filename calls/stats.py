@@ -15,7 +15,7 @@ class CallStats:
     outbound: int
     missed: int
     answered: int
-    live: int
+    live: int  # calls whose state the table of call states (phoneinc.STATES) calls live
     average_talk: int | None  # seconds, over answered calls that have a duration
 
 

@@ -2,7 +2,7 @@
 
 A tiny local server plays the slow Phone.inc (a body trickled a byte at a time, a body that
 stalls half way, gzip and chunked bodies sent in pieces); the simulator plays a slow but
-steady one. The SPEC's promise: a page never waits more than 10 s for Phone.inc in all.
+steady one. The promise held: a page never waits more than 10 s for Phone.inc in all.
 """
 
 from __future__ import annotations

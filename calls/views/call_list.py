@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from calls import phoneinc, services
-from calls.forms import MAX_LIMIT, CallFilterForm
-from calls.phoneinc import PhoneIncError
+from calls.forms import CallFilterForm
+from calls.phoneinc import MAX_LIMIT, PhoneIncError
 from calls.stats import summarize
 from calls.tenancy import company_required
 from calls.views.responses import fragment_for
