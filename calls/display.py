@@ -5,18 +5,23 @@ Computed once per value (phone formatting is memoised) so a 50-row table stays c
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 
 import phonenumbers
 from django.utils import timezone
 
+from calls import memo
 from calls.phoneinc import call_state
 
 WITHHELD = "Withheld number"
+PHONES_KEPT = 4096
+PHONES_BYTES = 4 * 1024 * 1024
+_phones: memo.Memo[tuple, str] = memo.Memo(
+    "phone numbers", entries=PHONES_KEPT, max_bytes=PHONES_BYTES, sizeof=memo.text
+)
 
 
-@functools.lru_cache(maxsize=4096)
+@_phones.memoise
 def phone(number: str | None, region: str = "US") -> str:
     """National format for numbers of the company's region, international for the rest."""
     if not number:

@@ -8,11 +8,19 @@ secret key the Django way (new key, old one in the fallbacks) keeps stored API k
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+
+from calls import memo
+
+# One cipher per set of secret keys in use: the settings change only in tests.
+CIPHERS_KEPT = 4
+CIPHERS_BYTES = 64 * 1024
+_ciphers: memo.Memo[tuple, MultiFernet] = memo.Memo(
+    "ciphers", entries=CIPHERS_KEPT, max_bytes=CIPHERS_BYTES, sizeof=memo.small
+)
 
 
 class UndecryptableKey(Exception):
@@ -24,7 +32,7 @@ def _fernet_key(secret: str) -> bytes:
     return base64.urlsafe_b64encode(digest)
 
 
-@functools.lru_cache(maxsize=4)
+@_ciphers.memoise
 def _cipher(secrets: tuple[str, ...]) -> MultiFernet:
     return MultiFernet([Fernet(_fernet_key(secret)) for secret in secrets])
 

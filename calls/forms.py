@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import functools
+import sys
 
 import phonenumbers
 from django import forms
 
-from calls import phoneinc
+from calls import memo, phoneinc
 from calls.phoneinc import DEFAULT_LIMIT, E164_RE, MAX_LIMIT
 from calls.services import CallFilters
 
@@ -15,9 +15,16 @@ DIRECTIONS = [("", "Any direction"), *((d, d.capitalize()) for d in phoneinc.DIR
 # The words of the state badges, so a filtered list shows the state it was filtered by.
 STATES = [("", "Any state"), *((state.value, state.label) for state in phoneinc.STATES)]
 LIMITS = [DEFAULT_LIMIT, 25, MAX_LIMIT]
+EXAMPLES_KEPT = 64
+EXAMPLES_BYTES = 64 * 1024
+WIDGETS_KEPT = 512  # typed numbers vary: stay bounded
+WIDGETS_BYTES = 2 * 1024 * 1024
+_examples: memo.Memo[tuple, str] = memo.Memo(
+    "example numbers", entries=EXAMPLES_KEPT, max_bytes=EXAMPLES_BYTES, sizeof=memo.text
+)
 
 
-@functools.lru_cache(maxsize=64)
+@_examples.memoise
 def example_number(region: str) -> str:
     """A number as people in the region write it, for the placeholder and error messages
     (memoised: every list page shows it, and phonenumbers formats it through regexes)."""
@@ -45,8 +52,14 @@ def to_e164(text: str, region: str) -> str:
     return result
 
 
-_WIDGET_HTML: dict[tuple, str] = {}
-_WIDGET_HTML_MAX = 512
+def _widget_size(key: tuple, html: str) -> int:
+    """The HTML, and the key's reprs of the value, attributes and choices."""
+    return sys.getsizeof(html) + sum(sys.getsizeof(part) for part in key if isinstance(part, str))
+
+
+_widgets: memo.Memo[tuple, str] = memo.Memo(
+    "widgets", entries=WIDGETS_KEPT, max_bytes=WIDGETS_BYTES, sizeof=_widget_size
+)
 
 
 class RenderedOnce:
@@ -57,12 +70,9 @@ class RenderedOnce:
     def render(self, name, value, attrs=None, renderer=None):
         key = (type(self), name, repr(value), repr(attrs), repr(self.attrs))
         key += (repr(getattr(self, "choices", None)),)
-        html = _WIDGET_HTML.get(key)
+        html = _widgets.get(key)
         if html is None:
-            html = super().render(name, value, attrs, renderer)
-            if len(_WIDGET_HTML) >= _WIDGET_HTML_MAX:  # typed numbers vary: stay bounded
-                _WIDGET_HTML.clear()
-            _WIDGET_HTML[key] = html
+            html = _widgets.put(key, super().render(name, value, attrs, renderer))
         return html
 
 

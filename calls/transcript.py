@@ -6,13 +6,14 @@ query, so a 2,000-segment call renders about as fast as a short one.
 
 from __future__ import annotations
 
-import functools
 import re
+import sys
 from dataclasses import dataclass, field
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from calls import memo
 from calls.phoneinc import Call
 
 MAX_QUERY = 100
@@ -93,6 +94,28 @@ def _speaker_name(segment, names: dict[str, str]) -> str:
 
 
 BUILT_KEPT = 8  # transcripts kept per process; a long one holds about a megabyte
+BUILT_BYTES = 16 * 1024 * 1024
+# Conservative sizes of what a built transcript holds besides its strings, and of a segment of
+# the call record it is keyed by (which the memo keeps alive).
+TURN_BYTES = 256
+SEGMENT_BYTES = 512
+
+
+def _built_size(key: tuple[Call, str], built: Transcript) -> int:
+    """Each paragraph's HTML, all turns' HTML again joined up, the full text, the turns'
+    bookkeeping and the call's segments."""
+    call, _query = key
+    strings = [built.turns_html, *(p for turn in built.turns for p in turn.paragraphs)]
+    if built.full_text is not None:
+        strings.append(built.full_text)
+    size = sum(sys.getsizeof(string) for string in strings) + TURN_BYTES * len(built.turns)
+    size += SEGMENT_BYTES * len(call.segments or ()) + sys.getsizeof(call.transcription or "")
+    return size + memo.SMALL_ENTRY_BYTES
+
+
+_built: memo.Memo[tuple, Transcript] = memo.Memo(
+    "transcripts", entries=BUILT_KEPT, max_bytes=BUILT_BYTES, sizeof=_built_size
+)
 
 
 def build(call: Call, query: str = "") -> Transcript:
@@ -104,7 +127,7 @@ def build(call: Call, query: str = "") -> Transcript:
     return _build_memoised(call, query)  # records hold only str, int, datetime and tuples
 
 
-@functools.lru_cache(maxsize=BUILT_KEPT)
+@_built.memoise
 def _build_memoised(call: Call, query: str) -> Transcript:
     return _build(call, query)
 

@@ -87,7 +87,7 @@ class RequestLogMiddleware:
         services.cache_lookups_reset()
         try:
             # One Phone.inc budget for the whole request, however many calls or waits it makes.
-            with phoneinc.request_deadline(settings.PHONEDASH_UPSTREAM_BUDGET):
+            with services.page_budget():
                 response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
             try:

@@ -12,7 +12,7 @@ import types
 import pytest
 from django.utils.html import escape
 
-from calls import services
+from calls import answers, services
 from calls.display import state_label
 from calls.phoneinc import Call
 from calls.simulator import OMIT
@@ -615,7 +615,7 @@ def test_it_says_how_old_a_stale_call_is_in_words(alice_client, simulator, monke
     """The same words as the list's banner ("2 minutes ago"), not a duration ("2:00 ago")."""
     clock = Clock()
     fake = types.SimpleNamespace(time=clock.time, monotonic=time.monotonic, sleep=time.sleep)
-    monkeypatch.setattr(services, "time", fake)
+    monkeypatch.setattr(answers, "time", fake)
     settings.PHONEDASH_CACHE_SECONDS = 15
     call = simulator.add_call(ACME_KEY, state="ended", summary="Order")
     alice_client.get(f"/calls/{call['id']}/")

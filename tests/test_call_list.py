@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 import pytest
 from django.test import Client
 
-from calls import services
+from calls import answers
 from calls.phoneinc import PhoneIncClient
 from calls.simulator import SEED_COMPANIES, Simulator
 from tests.conftest import ACME_KEY, GLOBEX_KEY, make_company, make_manager
@@ -141,7 +141,7 @@ def dana_client(initech, django_user_model, own_sim):
 def clock(monkeypatch) -> Clock:
     clock = Clock()
     fake = types.SimpleNamespace(time=clock.time, monotonic=time.monotonic, sleep=time.sleep)
-    monkeypatch.setattr(services, "time", fake)
+    monkeypatch.setattr(answers, "time", fake)
     return clock
 
 

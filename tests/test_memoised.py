@@ -19,6 +19,7 @@ from django.utils import timezone
 from calls import phoneinc
 from calls.forms import CallFilterForm
 from calls.simulator import Simulator
+from calls.templatetags import memoised
 from calls.templatetags.memoised import call_rows, filter_fields
 from tests.conftest import make_company, make_manager
 from tests.test_call_list import INITECH_KEY, rows_of
@@ -114,3 +115,24 @@ def test_it_reads_the_same_filters_in_each_companys_region():
         filter_fields(bound({"state": "ended"}, "GB")),
     )
     assert us != gb and "e.g. (201) 555-0123" in us and "e.g. 0121 234 5678" in gb
+
+
+def test_it_keeps_one_row_per_call_and_context(settings):
+    settings.DEBUG = False
+    memoised._rows.clear()
+    memoised._lists_html.clear()
+    answer = (CALL,)  # one cached answer, read twice
+    call_rows(answer, "US")
+    call_rows(answer, "US")
+    call_rows([CALL], "GB")
+    assert len(memoised._rows) == 2 and len(memoised._lists_html) == 1
+    assert memoised._lists_html.bytes >= memoised.LISTED_CALL_BYTES
+
+
+def test_it_memoises_nothing_under_debug(settings):
+    settings.DEBUG = True
+    for kept in (memoised._rows, memoised._lists_html, memoised._fields_html):
+        kept.clear()
+    call_rows((CALL,), "US")
+    filter_fields(bound({"state": "ended"}))
+    assert not memoised._rows and not memoised._lists_html and not memoised._fields_html

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from calls import payloads
+from calls import memo, payloads
 from calls.phoneinc import Call
 
 
@@ -31,17 +31,29 @@ def test_it_never_serves_other_bytes_from_what_it_kept():
     assert payloads.loads(payloads.dumps(call("ended"))).state == "ended"
 
 
+def small_memo(monkeypatch) -> memo.Memo:
+    kept = memo.Memo("test", entries=100, max_bytes=4000, sizeof=payloads.payload_size)
+    monkeypatch.setattr(payloads, "_unpickled", kept)
+    return kept
+
+
 def test_it_stays_within_its_budget(monkeypatch):
-    monkeypatch.setattr(payloads, "BUDGET_BYTES", 4000)
-    kept = [payloads.dumps(("x" * 600, n)) for n in range(10)]
-    for payload in kept:
+    kept = small_memo(monkeypatch)
+    payloads_read = [payloads.dumps(("x" * 600, n)) for n in range(10)]
+    for payload in payloads_read:
         payloads.loads(payload)
-    assert payloads._kept_bytes <= 4000
-    assert kept[-1] in payloads._kept and kept[0] not in payloads._kept
+    assert kept.bytes <= 4000
+    assert payloads_read[-1] in kept and payloads_read[0] not in kept
 
 
 def test_it_does_not_keep_one_payload_that_would_fill_it(monkeypatch):
-    monkeypatch.setattr(payloads, "BUDGET_BYTES", 4000)
+    kept = small_memo(monkeypatch)
     big = payloads.dumps("y" * 2000)
     assert payloads.loads(big) == "y" * 2000
-    assert big not in payloads._kept
+    assert big not in kept
+
+
+def test_it_counts_the_pickled_bytes():
+    payload = payloads.dumps(("z" * 1000,))
+    payloads.loads(payload)
+    assert payloads._unpickled.bytes == len(payload)

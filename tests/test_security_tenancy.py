@@ -9,7 +9,7 @@ from django.core.cache import caches
 from django.test import Client
 from django.utils import timezone
 
-from calls import services
+from calls import answers, services
 from tests.conftest import ACME_KEY, GLOBEX_KEY, PASSWORD
 
 ACME_SECRET = "Acme-only summary: the merger closes on Friday"
@@ -99,8 +99,8 @@ def test_it_shares_the_cache_within_a_company_only(acme, globex, alice, bob, sim
     assert simulator.request_count() == 0
 
     filters = services.CallFilters(state="ended")
-    acme_key = services.cache_key(acme, "list", repr(sorted(filters.params().items())))
-    globex_key = services.cache_key(globex, "list", repr(sorted(filters.params().items())))
+    acme_key = answers.cache_key(acme, "list", repr(sorted(filters.params().items())))
+    globex_key = answers.cache_key(globex, "list", repr(sorted(filters.params().items())))
     assert acme_key != globex_key
     assert f":{acme.pk}:" in acme_key and f":{globex.pk}:" in globex_key
 
@@ -124,9 +124,9 @@ def test_it_keys_every_cached_answer_by_company(
 
 
 def test_it_changes_cache_keys_when_a_company_gets_a_new_key(acme):
-    before = services.cache_key(acme, "list", "x")
+    before = answers.cache_key(acme, "list", "x")
     acme.set_api_key(GLOBEX_KEY)
-    assert services.cache_key(acme, "list", "x") != before
+    assert answers.cache_key(acme, "list", "x") != before
 
 
 @pytest.mark.parametrize("url", ["/calls/", "/calls/?phone_number=nope", "/calls/no-such-call/"])

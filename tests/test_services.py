@@ -1,12 +1,14 @@
-"""calls.services against the served simulator: caching, single flight, stale answers, cooldown.
+"""calls.services (and calls.answers under it) against the served simulator: caching, single
+flight, stale answers, the circuit breaker, cooldown, the page budget and cache outages.
 
-Time is moved with a clock fixture that shifts the services module's view of time.time(), so
+Time is moved with a clock fixture that shifts calls.answers' view of time.time(), so
 freshness, staleness and cooldowns are tested without sleeping through them. The simulator
 counts the requests that reached it, which is what "no upstream request" means here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import pickle
 import threading
@@ -15,7 +17,7 @@ import types
 
 import pytest
 
-from calls import phoneinc, services
+from calls import answers, phoneinc, services
 from calls.phoneinc import InvalidKey, NotFound, RateLimited, Unavailable
 from calls.services import CallFilters
 from tests.conftest import ACME_KEY
@@ -26,7 +28,7 @@ THREADS = 20
 
 
 class Clock:
-    """Wall-clock time as calls.services sees it, moved forward on demand."""
+    """Wall-clock time as calls.answers sees it, moved forward on demand."""
 
     def __init__(self) -> None:
         self.offset = 0.0
@@ -42,7 +44,7 @@ class Clock:
 def clock(monkeypatch) -> Clock:
     clock = Clock()
     fake = types.SimpleNamespace(time=clock.time, monotonic=time.monotonic, sleep=time.sleep)
-    monkeypatch.setattr(services, "time", fake)
+    monkeypatch.setattr(answers, "time", fake)
     return clock
 
 
@@ -106,12 +108,12 @@ def test_it_serves_a_fresh_answer_from_the_workers_memory(acme, simulator, fresh
     """No round trip to the shared cache for an answer this worker holds and is still fresh."""
     first = services.list_calls(acme, ALL)
     clock.advance(14)
-    shared = services.cache
-    services.cache = BrokenCache()  # any use of the shared cache would now fail loudly
+    shared = answers.cache
+    answers.cache = BrokenCache()  # any use of the shared cache would now fail loudly
     try:
         again = services.list_calls(acme, ALL)
     finally:
-        services.cache = shared
+        answers.cache = shared
     assert again.from_cache and again.value == first.value and again.age_seconds == 14
     assert upstream(simulator) == 1
 
@@ -120,13 +122,36 @@ def test_it_reads_the_shared_cache_once_its_own_answer_is_not_fresh(
     acme, simulator, fresh_for, clock
 ):
     services.list_calls(acme, ALL)
-    key = services.cache_key(acme, "list", repr(sorted(ALL.params().items())))
-    fetched_at, payload = services.cache.get(key)
-    newer = (fetched_at + 10, payload)  # as another worker would have stored it
-    services.cache.set(key, newer, 600)
+    key = answers.cache_key(acme, "list", repr(sorted(ALL.params().items())))
+    stored = answers.cache.get(key)
+    newer = dataclasses.replace(stored, fetched_at=stored.fetched_at + 10)  # another worker's
+    answers.cache.set(key, newer, 600)
     clock.advance(16)
     answer = services.list_calls(acme, ALL)
     assert answer.from_cache and answer.age_seconds == 6
+    assert upstream(simulator) == 1
+
+
+def test_it_stores_answers_and_failures_as_named_records(acme, simulator, fresh_for):
+    services.list_calls(acme, ALL)
+    key = answers.cache_key(acme, "list", repr(sorted(ALL.params().items())))
+    stored = answers.cache.get(key)
+    assert isinstance(stored, answers.CacheEntry) and isinstance(stored.payload, bytes)
+    assert f":{answers.KEY_VERSION}:" in key
+    simulator.set_fault(status=500, count=1)
+    with pytest.raises(Unavailable):
+        services.list_calls(acme, CallFilters(limit=25))
+    failed = answers.cache_key(acme, "list", repr(sorted(CallFilters(limit=25).params().items())))
+    notice = answers.cache.get(f"{failed}:failed")
+    assert isinstance(notice, answers.FailureNotice) and isinstance(notice.error, Unavailable)
+
+
+def test_it_ignores_an_entry_that_is_not_one_of_its_records(acme, simulator, fresh_for):
+    """An entry in another shape (as an older release stored it) is a miss, never misread."""
+    key = answers.cache_key(acme, "list", repr(sorted(ALL.params().items())))
+    answers.cache.set(key, (time.time(), b"not a pickled answer"), 600)
+    answers.cache.set(f"{key}:failed", (time.time(), "not an error"), 600)
+    assert len(services.list_calls(acme, ALL).value) == 10
     assert upstream(simulator) == 1
 
 
@@ -146,7 +171,7 @@ def test_it_keeps_a_live_call_fresh_for_a_second_only(acme, simulator, fresh_for
     live = simulator.add_live_call(ACME_KEY)
     services.get_call(acme, live["id"])
     assert services.get_call(acme, live["id"]).from_cache
-    clock.advance(services.LIVE_FRESH_SECONDS + 0.1)
+    clock.advance(answers.LIVE_FRESH_SECONDS + 0.1)
     answer = services.get_call(acme, live["id"])
     assert not answer.from_cache and upstream(simulator) == 2
 
@@ -173,7 +198,7 @@ def test_it_never_shares_an_entry_between_companies(acme, globex, simulator, fre
         assert acme_ids and globex_ids and not acme_ids & globex_ids
     assert upstream(simulator) == 2
     assert [r.company for r in simulator.requests] == ["Acme Corp", "Globex"]
-    assert services.cache_key(acme, "list", "x") != services.cache_key(globex, "list", "x")
+    assert answers.cache_key(acme, "list", "x") != answers.cache_key(globex, "list", "x")
 
 
 def test_it_never_serves_a_call_to_another_company(acme, globex, simulator, fresh_for):
@@ -201,8 +226,8 @@ def test_it_never_caches_a_recording_url(acme, simulator, fresh_for):
         ("call", EXAMPLE_ID),
         ("list", repr(sorted(CallFilters(phone_number="+14085550199", limit=50).params().items()))),
     ]:
-        entry = services.cache.get(services.cache_key(acme, kind, identity))
-        assert entry is not None
+        entry = answers.cache.get(answers.cache_key(acme, kind, identity))
+        assert isinstance(entry, answers.CacheEntry)
         assert b"/recordings/" not in pickle.dumps(entry)
         assert b"recording.wav" not in pickle.dumps(entry)
 
@@ -292,7 +317,7 @@ def test_it_lets_a_waiter_take_over_when_the_holder_crashes(acme, simulator, fre
 
     def holder():
         with pytest.raises(RuntimeError):
-            services._cached(acme, "list", repr(sorted(ALL.params().items())), crashing_fetch)
+            answers.cached(acme, "list", repr(sorted(ALL.params().items())), crashing_fetch)
 
     thread = threading.Thread(target=holder)
     thread.start()
@@ -304,8 +329,8 @@ def test_it_lets_a_waiter_take_over_when_the_holder_crashes(acme, simulator, fre
 
 
 def test_it_takes_over_a_lock_left_by_a_dead_holder(acme, simulator, fresh_for):
-    key = services.cache_key(acme, "list", repr(sorted(ALL.params().items())))
-    services.cache.add(f"{key}:lock", "a worker that died", 1)
+    key = answers.cache_key(acme, "list", repr(sorted(ALL.params().items())))
+    answers.cache.add(f"{key}:lock", "a worker that died", 1)
     started = time.monotonic()
     answer = services.list_calls(acme, ALL)
     assert 0.8 < time.monotonic() - started < 3
@@ -338,8 +363,8 @@ def test_it_waits_for_another_fetch_no_longer_than_the_requests_deadline(
 def test_it_shows_a_stale_answer_when_its_wait_runs_out(acme, simulator, fresh_for, clock):
     services.list_calls(acme, ALL)
     clock.advance(60)
-    key = services.cache_key(acme, "list", repr(sorted(ALL.params().items())))
-    services.cache.add(f"{key}:lock", "a slow holder", 30)
+    key = answers.cache_key(acme, "list", repr(sorted(ALL.params().items())))
+    answers.cache.add(f"{key}:lock", "a slow holder", 30)
     started = time.monotonic()
     with phoneinc.request_deadline(0.5):
         answer = services.list_calls(acme, ALL)
@@ -351,28 +376,45 @@ def test_it_shows_a_stale_answer_when_its_wait_runs_out(acme, simulator, fresh_f
 
 def test_it_does_not_fetch_after_waiting_with_too_little_time_left(acme, simulator, fresh_for):
     """The holder died; its lock goes when the page has 0.2 s left: too late to ask in time."""
-    key = services.cache_key(acme, "list", repr(sorted(ALL.params().items())))
-    services.cache.add(f"{key}:lock", "a worker that died", 1)
+    key = answers.cache_key(acme, "list", repr(sorted(ALL.params().items())))
+    answers.cache.add(f"{key}:lock", "a worker that died", 1)
     started = time.monotonic()
     with phoneinc.request_deadline(1.2), pytest.raises(Unavailable) as caught:
         services.list_calls(acme, ALL)
     assert time.monotonic() - started < 1.5
     assert "took too long" in caught.value.message
     assert upstream(simulator) == 0
-    assert services.cache.get(f"{key}:failed") is None  # nothing to hold against Phone.inc
+    assert answers.cache.get(f"{key}:failed") is None  # nothing to hold against Phone.inc
 
 
-def test_it_keeps_a_waiter_outside_any_request_to_the_budget(acme, simulator, settings):
-    """Called from no request (a command, a shell), the budget still bounds the wait."""
+def test_it_keeps_a_waiter_outside_any_request_to_the_page_budget(acme, simulator, settings):
+    """Called from no request (a command, a script), the page budget it opens bounds the wait."""
     settings.PHONEDASH_UPSTREAM_BUDGET = 1.0
-    key = services.cache_key(acme, "list", repr(sorted(ALL.params().items())))
-    services.cache.add(f"{key}:lock", "a slow holder", 30)
+    key = answers.cache_key(acme, "list", repr(sorted(ALL.params().items())))
+    answers.cache.add(f"{key}:lock", "a slow holder", 30)
     started = time.monotonic()
-    with pytest.raises(Unavailable):
+    with services.page_budget(), pytest.raises(Unavailable):
         services.list_calls(acme, ALL)
     assert time.monotonic() - started < 1.4
     assert phoneinc.request_time_left() is None
     assert upstream(simulator) == 0
+
+
+def test_it_opens_no_budget_of_its_own(acme, simulator, settings):
+    """The page's budget is opened once, around the request (or the command's work)."""
+    seen = answers.cached(acme, "list", "budget", phoneinc.request_time_left)
+    assert seen.value is None
+    with services.page_budget():
+        seen = answers.cached(acme, "list", "budget, inside", phoneinc.request_time_left)
+    assert 0 < seen.value <= settings.PHONEDASH_UPSTREAM_BUDGET
+
+
+def test_it_never_extends_a_budget_already_open(settings):
+    settings.PHONEDASH_UPSTREAM_BUDGET = 10
+    with phoneinc.request_deadline(1.0) as outer, services.page_budget() as inner:
+        assert inner == outer
+    with services.page_budget() as outer, phoneinc.request_deadline(30) as inner:
+        assert inner == outer
 
 
 # --- Stale on error --------------------------------------------------------------------------
@@ -413,7 +455,7 @@ def test_it_goes_back_to_fresh_answers_once_phone_inc_recovers(acme, simulator, 
     clock.advance(60)
     simulator.set_fault(status=500, count=1)
     assert services.list_calls(acme, ALL).is_stale
-    clock.advance(services.PROBE_SECONDS)  # the breaker's next look at Phone.inc
+    clock.advance(answers.PROBE_SECONDS)  # the breaker's next look at Phone.inc
     answer = services.list_calls(acme, ALL)
     assert not answer.is_stale and not answer.from_cache
 
@@ -484,13 +526,13 @@ def test_it_lets_one_request_ask_again_every_few_seconds(acme, simulator, fresh_
     assert services.list_calls(acme, ALL).is_stale
     assert upstream(simulator) == 2
 
-    clock.advance(services.PROBE_SECONDS)
+    clock.advance(answers.PROBE_SECONDS)
     assert services.list_calls(acme, ALL).is_stale  # asked, still failing: open afresh
     assert services.list_calls(acme, ALL).is_stale  # not asked
     assert upstream(simulator) == 3
 
     simulator.clear_faults()
-    clock.advance(services.PROBE_SECONDS)
+    clock.advance(answers.PROBE_SECONDS)
     recovered = services.list_calls(acme, ALL)
     assert not recovered.is_stale and not recovered.from_cache
     assert services.list_calls(acme, ALL).from_cache
@@ -504,7 +546,7 @@ def test_it_lets_only_one_of_many_ask_while_the_others_show_the_old_answer(
     clock.advance(60)
     simulator.set_fault(status=500)
     services.list_calls(acme, ALL)
-    clock.advance(services.PROBE_SECONDS)
+    clock.advance(answers.PROBE_SECONDS)
     simulator.set_fault(status=500, delay=1.0)
 
     results = run_together(8, lambda i: timed_view(lambda: services.list_calls(acme, ALL)))
@@ -519,7 +561,7 @@ def test_it_asks_as_usual_once_the_failure_is_old(acme, simulator, fresh_for, cl
     clock.advance(60)
     simulator.set_fault(status=500)
     services.list_calls(acme, ALL)
-    clock.advance(services.FAILURE_NOTICE_SECONDS)
+    clock.advance(answers.FAILURE_NOTICE_SECONDS)
     assert services.list_calls(acme, ALL).is_stale
     assert upstream(simulator) == 3
 
@@ -601,17 +643,33 @@ class BrokenCache:
 def test_it_goes_straight_to_phone_inc_when_the_cache_is_down(
     acme, simulator, fresh_for, monkeypatch, caplog
 ):
-    monkeypatch.setattr(services, "cache", BrokenCache())
+    monkeypatch.setattr(answers, "cache", BrokenCache())
     with caplog.at_level(logging.WARNING, logger="phonedash.services"):
         first = services.list_calls(acme, ALL)
         second = services.get_call(acme, EXAMPLE_ID)
     assert len(first.value) == 10 and second.value.id == EXAMPLE_ID
     assert upstream(simulator) == 2
-    assert "cache unavailable" in caplog.text
+    assert "cache unavailable (get): ConnectionError" in caplog.text
+    assert "cache unavailable (add): ConnectionError" in caplog.text
+    assert "cache unavailable (set): ConnectionError" in caplog.text
 
 
 def test_it_still_reports_errors_when_the_cache_is_down(acme, simulator, monkeypatch):
-    monkeypatch.setattr(services, "cache", BrokenCache())
+    monkeypatch.setattr(answers, "cache", BrokenCache())
     simulator.set_fault(status=503)
     with pytest.raises(Unavailable):
         services.list_calls(acme, ALL)
+
+
+def test_it_degrades_each_cache_operation_alike(monkeypatch, caplog):
+    monkeypatch.setattr(answers, "cache", BrokenCache())
+    with caplog.at_level(logging.WARNING, logger="phonedash.services"):
+        assert answers.shared.get("k") is None
+        assert answers.shared.add("k", 1, 5) is True  # as if the lock were taken
+        assert answers.shared.set("k", 1, 5) is None
+        assert answers.shared.delete("k") is None
+    ops = [record.getMessage() for record in caplog.records]
+    assert ops == [f"cache unavailable ({op}): ConnectionError" for op in OPS]
+
+
+OPS = ("get", "add", "set", "delete")

@@ -1,9 +1,9 @@
 """Call list pieces rendered once per process and reused: `{% call_rows %}`, `{% filter_fields %}`.
 
-A warm list page re-renders the same 50 rows and the same filter fields on every view, and that
-template work was most of what the page cost. Each piece is a partial of calls/call_list.html,
-rendered with a context of its own (nothing else from the page can leak in) and memoised by
-everything that context holds:
+A warm list page shows the same 50 rows and the same filter fields on every view, and rendering
+them through templates is most of what such a page costs. Each piece is a partial of
+calls/call_list.html, rendered with a context of its own (nothing else from the page can leak
+in) and memoised by everything that context holds:
 
 - a row by the call record (frozen, compared by value), the company's region and time zone,
   the embedded switch, the script prefix and the relative start time ("5 min ago"), which is
@@ -12,12 +12,13 @@ everything that context holds:
 - the filter fields by the form's data, region and errors (its values, choices and placeholder
   follow from those) and the script prefix.
 
-Under DEBUG (runserver reloads templates) nothing is memoised.
+Each memo is a calls.memo.Memo, bounded in entries and in bytes. Under DEBUG (runserver
+reloads templates) nothing is memoised.
 """
 
 from __future__ import annotations
 
-import functools
+import sys
 from collections.abc import Sequence
 
 from django import template
@@ -27,7 +28,7 @@ from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from calls import display
+from calls import display, memo
 from calls.forms import CallFilterForm
 from calls.phoneinc import Call
 
@@ -36,20 +37,46 @@ register = template.Library()
 PAGE = "calls/call_list.html"
 
 
+# A row is keyed by its call record, which the memo keeps alive: a listed call (no transcript,
+# no recording link) takes about this much, counted with each row and once per call of a list.
+LISTED_CALL_BYTES = 2048
+ROWS_KEPT = 2048
+ROWS_BYTES = 8 * 1024 * 1024
+LISTS_KEPT = 256
+LISTS_BYTES = 8 * 1024 * 1024
+FIELDS_KEPT = 256  # typed phone numbers make many keys: stay bounded
+FIELDS_BYTES = 1024 * 1024
+
+
 def render_row(call: Call, region: str, embedded: bool, started: str) -> SafeString:
     context = {"call": call, "region": region, "embedded": embedded, "started": started}
     return get_template(f"{PAGE}#row").render(context)
 
 
-@functools.lru_cache(maxsize=2048)
+def _row_size(key: tuple, html: SafeString) -> int:
+    return sys.getsizeof(html) + LISTED_CALL_BYTES
+
+
+_rows: memo.Memo[tuple, SafeString] = memo.Memo(
+    "call rows", entries=ROWS_KEPT, max_bytes=ROWS_BYTES, sizeof=_row_size
+)
+
+
+@_rows.memoise
 def _memoised_row(
     call: Call, region: str, embedded: bool, started: str, zone: str, prefix: str
 ) -> SafeString:
     return render_row(call, region, embedded, started)
 
 
-_lists_html: dict[tuple, tuple[tuple[Call, ...], SafeString]] = {}
-LISTS_KEPT = 256
+def _list_size(key: tuple, kept: tuple[tuple[Call, ...], SafeString]) -> int:
+    calls, html = kept
+    return sys.getsizeof(html) + LISTED_CALL_BYTES * len(calls) + memo.SMALL_ENTRY_BYTES
+
+
+_lists_html: memo.Memo[tuple, tuple[tuple[Call, ...], SafeString]] = memo.Memo(
+    "call lists", entries=LISTS_KEPT, max_bytes=LISTS_BYTES, sizeof=_list_size
+)
 
 
 @register.simple_tag
@@ -70,9 +97,7 @@ def call_rows(calls: Sequence[Call], region: str, embedded: bool = False) -> Saf
     pairs = zip(calls, labels, strict=True)
     html = mark_safe("".join(_row(call, label, context) for call, label in pairs))
     if isinstance(calls, tuple):
-        if len(_lists_html) >= LISTS_KEPT:
-            _lists_html.clear()
-        _lists_html[key] = (calls, html)
+        _lists_html.put(key, (calls, html))
     return html
 
 
@@ -85,8 +110,9 @@ def render_fields(form: CallFilterForm) -> SafeString:
     return get_template(f"{PAGE}#filter_fields").render({"form": form})
 
 
-_fields_html: dict[tuple, SafeString] = {}
-FIELDS_KEPT = 256  # typed phone numbers make many keys: stay bounded
+_fields_html: memo.Memo[tuple, SafeString] = memo.Memo(
+    "filter fields", entries=FIELDS_KEPT, max_bytes=FIELDS_BYTES, sizeof=memo.text
+)
 
 
 @register.simple_tag
@@ -98,8 +124,5 @@ def filter_fields(form: CallFilterForm) -> SafeString:
     key = (data, form.region, errors, get_script_prefix())
     html = _fields_html.get(key)
     if html is None:
-        html = render_fields(form)
-        if len(_fields_html) >= FIELDS_KEPT:
-            _fields_html.clear()
-        _fields_html[key] = html
+        html = _fields_html.put(key, render_fields(form))
     return html

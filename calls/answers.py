@@ -1,0 +1,356 @@
+"""Phone.inc answers in the shared cache: entries, single flight, stale answers, the breaker.
+
+Every entry is keyed by company, so one company can never be served another's answer. An
+entry stays *fresh* for PHONEDASH_CACHE_SECONDS and is kept PHONEDASH_STALE_SECONDS longer so
+that, when Phone.inc fails, the page can still show the last good answer marked with its age.
+Concurrent misses for one key make a single upstream request: a cache-based lock (shared across
+workers and hosts when the cache is Redis) lets one request fetch while the others wait for it.
+
+A worker also remembers the answers it has read or fetched, and serves one from its own memory
+while it is fresh: fresh counts from when the answer was fetched, by whichever worker, so it is
+exactly as fresh as the shared cache's copy, without the round trip. Only fresh answers are
+served this way; misses, stale answers and single flight always go through the shared cache.
+
+Waits and fetches count against the page's Phone.inc budget (services.page_budget), which the
+request middleware opens once per request; outside one, a wait lasts at most the lock's life.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+
+from calls import memo, payloads, phoneinc
+from calls.models import Company
+from calls.phoneinc import Call, PhoneIncError, RateLimited
+
+log = logging.getLogger("phonedash.services")
+T = TypeVar("T")
+
+KEY_VERSION = "v3"  # v3: entries are CacheEntry and FailureNotice records
+POLL_INTERVAL = 0.05
+# A failure seen by the request that held the lock is shared with the requests waiting on it,
+# so that twenty waiters do not each retry a failing Phone.inc in turn; and for this long it
+# keeps the circuit breaker open: later pages with an old answer get it at once (see _failing).
+FAILURE_NOTICE_SECONDS = 15
+# While the breaker is open, one request this often (and only one: it takes the lock) asks
+# Phone.inc again, so that a recovery is seen within seconds.
+PROBE_SECONDS = 5
+# A call in progress changes by the second and its page polls every 2 s: however long answers
+# are fresh, a live call is fresh this long only (still one upstream request for all viewers).
+LIVE_FRESH_SECONDS = 1
+# Answers this worker remembers, sized by their pickled length like calls.payloads (whose
+# unpickled objects they mostly are).
+RECENT_KEPT = 512
+RECENT_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Answer[T]:
+    """A value from Phone.inc, with where it came from and how old it is."""
+
+    value: T
+    fetched_at: float
+    from_cache: bool = False
+    stale_because: PhoneIncError | None = None
+
+    @property
+    def is_stale(self) -> bool:
+        return self.stale_because is not None
+
+    @property
+    def age_seconds(self) -> int:
+        return max(0, int(time.time() - self.fetched_at))
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEntry:
+    """An answer as the shared cache holds it: when it was fetched, and its value pickled."""
+
+    fetched_at: float
+    payload: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A CacheEntry as this worker holds it: the value unpickled, `size` its pickled length."""
+
+    fetched_at: float
+    value: Any
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class FailureNotice:
+    """What the last fetch for a key ran into, and when: shared with waiters, and the breaker."""
+
+    failed_at: float
+    error: PhoneIncError
+
+
+# --- What this request's lookups found, for its log line ----------------------------------------
+
+_lookups: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
+    "phonedash_cache_lookups", default=()
+)
+
+
+def cache_lookups_reset() -> None:
+    """Start afresh; called at the start of each request we serve."""
+    _lookups.set(())
+
+
+def cache_lookups() -> tuple[str, ...]:
+    """Since the reset, per lookup: "hit" (fresh in the cache), "miss" (asked for upstream, or
+    for another request's fetch), or "miss" then "stale" (Phone.inc failed, an old answer shown)."""
+    return _lookups.get()
+
+
+def _note_lookup(outcome: str) -> None:
+    _lookups.set((*_lookups.get(), outcome))
+
+
+# --- The shared cache, and its outages ----------------------------------------------------------
+
+
+class SharedCache:
+    """Django's cache, where an outage costs a log line instead of the page: each operation that
+    fails logs "cache unavailable (op): ErrorName" and answers as an empty cache would, so that
+    requests go to Phone.inc. Reads the module's `cache` on every call (tests replace it)."""
+
+    def get(self, key: str) -> Any:
+        return self._try("get", None, key)
+
+    def add(self, key: str, value: object, timeout: float) -> bool:
+        return self._try("add", True, key, value, timeout)  # as if the lock were ours
+
+    def set(self, key: str, value: object, timeout: float) -> None:
+        self._try("set", None, key, value, timeout)
+
+    def delete(self, key: str) -> None:
+        self._try("delete", None, key)
+
+    @staticmethod
+    def _try(op: str, unavailable: Any, *args: object) -> Any:
+        try:
+            return getattr(cache, op)(*args)
+        except Exception as error:
+            log.warning("cache unavailable (%s): %s", op, type(error).__name__)
+            return unavailable
+
+
+shared = SharedCache()
+
+
+def cache_key(company: Company, kind: str, identity: str) -> str:
+    """company id + a digest of the normalised parameters (and of the stored key, so a new key
+    never reads answers fetched with the old one)."""
+    digest = hashlib.sha256(f"{company.api_key_encrypted}\x00{identity}".encode()).hexdigest()[:32]
+    return f"calls:{KEY_VERSION}:{company.pk}:{kind}:{digest}"
+
+
+def _cooldown_key(company: Company) -> str:
+    return f"calls:{KEY_VERSION}:{company.pk}:cooldown"
+
+
+# --- Fresh, stale, or fetched once --------------------------------------------------------------
+
+
+def cached[T](company: Company, kind: str, identity: str, fetch: Callable[[], T]) -> Answer[T]:
+    """The answer for this key: fresh from memory or the cache, else fetched (once for all
+    concurrent misses), else, when Phone.inc fails, the last good one marked stale."""
+    key = cache_key(company, kind, identity)
+    entry = _recent_fresh(key) or _entry_get(key)
+    if entry is not None and _is_fresh(entry):
+        _note_lookup("hit")
+        return Answer(entry.value, entry.fetched_at, from_cache=True)
+    _note_lookup("miss")
+    return _fetched_or_stale(company, key, fetch)
+
+
+def _fetched_or_stale[T](company: Company, key: str, fetch: Callable[[], T]) -> Answer[T]:
+    try:
+        raise_if_cooling_down(company)
+        failing = _failing(key)
+        if failing is None:
+            return _fetch_once(company, key, fetch)
+        error, may_probe = failing
+        if not may_probe:
+            raise error  # shown with the old answer, without asking Phone.inc
+        return _fetch_once(company, key, fetch, busy=error)
+    except PhoneIncError as error:
+        if isinstance(error, phoneinc.NotFound | phoneinc.InvalidKey):
+            raise
+        entry = _entry_get(key)  # the holder of the lock may have left one meanwhile
+        if entry is None or not _is_keepable(entry):
+            raise
+        if _is_fresh(entry):
+            return Answer(entry.value, entry.fetched_at, from_cache=True)
+        age = int(time.time() - entry.fetched_at)
+        log.warning("serving a stale answer (%ss old): %s", age, error)
+        _note_lookup("stale")
+        return Answer(entry.value, entry.fetched_at, from_cache=True, stale_because=error)
+
+
+def _failing(key: str) -> tuple[PhoneIncError, bool] | None:
+    """The circuit breaker: (the error, whether this request may ask again) while it is open.
+
+    During an outage every page would otherwise wait out the whole budget before showing its
+    old answer. So once a fetch for this key has failed, for FAILURE_NOTICE_SECONDS a page
+    that has an answer young enough to show (marked stale) gets it at once. Every
+    PROBE_SECONDS one request is let through to ask Phone.inc again: it must also take the
+    lock at once, so only one asks while the others keep getting the old answer. Its answer
+    closes the breaker (the entry is newer than the failure); its failure opens it afresh.
+    A refused key or a missing call is never hidden this way, and with nothing to show
+    every request asks, as without a breaker.
+    """
+    notice = _notice_get(f"{key}:failed")
+    if notice is None:
+        return None
+    age = time.time() - notice.failed_at
+    error = notice.error
+    if age >= FAILURE_NOTICE_SECONDS or isinstance(error, phoneinc.NotFound | phoneinc.InvalidKey):
+        return None
+    entry = _entry_get(key)
+    if entry is None or not _is_keepable(entry) or entry.fetched_at >= notice.failed_at:
+        return None
+    return error, age >= PROBE_SECONDS
+
+
+def _fetch_once[T](
+    company: Company, key: str, fetch: Callable[[], T], *, busy: PhoneIncError | None = None
+) -> Answer[T]:
+    """Fetch under a lock so that concurrent misses for one key make one upstream request.
+
+    Waiting for another request's fetch comes out of this request's own deadline: a waiter
+    gives up when that has passed (the caller then shows a stale answer if it has one), and
+    one that takes over a lock too late to fetch in time says so instead of asking anyway.
+    With `busy`, a lock someone else holds raises it at once instead of waiting (the breaker's
+    probe: whoever asks, the others show their old answer).
+    """
+    lock_key, notice_key = f"{key}:lock", f"{key}:failed"
+    lock_seconds = int(settings.PHONEDASH_UPSTREAM_BUDGET) + 2
+    token = uuid.uuid4().hex
+    left = phoneinc.request_time_left()
+    deadline = time.monotonic() + (lock_seconds if left is None else min(left, lock_seconds))
+    started = time.time()
+    while True:
+        if shared.add(lock_key, token, lock_seconds):
+            try:
+                # The last holder may have stored its answer between our look and our lock:
+                # it stands, or a waiter that saw the lock go would fetch the same thing again.
+                entry = _entry_get(key)
+                if entry is not None and entry.fetched_at >= started - 0.001 and _is_fresh(entry):
+                    return Answer(entry.value, entry.fetched_at, from_cache=True)
+                if deadline - time.monotonic() < phoneinc.MIN_ATTEMPT_SECONDS:
+                    raise _too_slow("took over a lock with no time left to fetch")
+                return _fetch_and_store(company, key, notice_key, fetch)
+            finally:
+                if shared.get(lock_key) == token:
+                    shared.delete(lock_key)
+        if busy is not None:
+            raise busy
+        # Someone else is fetching: wait for their answer, their failure, or their lock to go.
+        while time.monotonic() < deadline:
+            time.sleep(POLL_INTERVAL)
+            entry = _entry_get(key)
+            if entry is not None and entry.fetched_at >= started - 0.001 and _is_fresh(entry):
+                return Answer(entry.value, entry.fetched_at, from_cache=True)
+            notice = _notice_get(notice_key)
+            if notice is not None and notice.failed_at >= started - 0.001:
+                raise notice.error
+            if shared.get(lock_key) is None:
+                break  # the holder finished without an answer, or died: try to take over
+        else:
+            # This page has waited as long as it may: no fetch of its own beyond its deadline.
+            raise _too_slow("waited for another request's fetch until the deadline")
+
+
+def _too_slow(detail: str) -> phoneinc.Unavailable:
+    return phoneinc.Unavailable(phoneinc.TOO_SLOW_MESSAGE, detail=detail)
+
+
+def _fetch_and_store[T](
+    company: Company, key: str, notice_key: str, fetch: Callable[[], T]
+) -> Answer[T]:
+    try:
+        value = fetch()
+    except RateLimited as error:
+        start_cooldown(company, error.retry_after)
+        shared.set(notice_key, FailureNotice(time.time(), error), FAILURE_NOTICE_SECONDS)
+        raise
+    except PhoneIncError as error:
+        shared.set(notice_key, FailureNotice(time.time(), error), FAILURE_NOTICE_SECONDS)
+        raise
+    fetched_at = time.time()
+    ttl = settings.PHONEDASH_CACHE_SECONDS + settings.PHONEDASH_STALE_SECONDS
+    if ttl > 0:
+        payload = payloads.dumps(value)
+        shared.set(key, CacheEntry(fetched_at, payload), ttl)
+        _recent.put(key, Entry(fetched_at, value, len(payload)))
+    return Answer(value, fetched_at)
+
+
+def _entry_get(key: str) -> Entry | None:
+    """The answer's entry in the shared cache, its value unpickled once per process."""
+    stored = shared.get(key)
+    if not isinstance(stored, CacheEntry):
+        return None
+    entry = Entry(stored.fetched_at, payloads.loads(stored.payload), len(stored.payload))
+    return _recent.put(key, entry)
+
+
+def _notice_get(key: str) -> FailureNotice | None:
+    notice = shared.get(key)
+    return notice if isinstance(notice, FailureNotice) else None
+
+
+def _recent_size(key: str, entry: Entry) -> int:
+    return entry.size + memo.SMALL_ENTRY_BYTES
+
+
+# Answers this worker has read or fetched lately (frozen records, safe to share), by cache key.
+_recent: memo.Memo[str, Entry] = memo.Memo(
+    "recent answers", entries=RECENT_KEPT, max_bytes=RECENT_BYTES, sizeof=_recent_size
+)
+
+
+def _recent_fresh(key: str) -> Entry | None:
+    entry = _recent.get(key)
+    return entry if entry is not None and _is_fresh(entry) else None
+
+
+def _is_fresh(entry: Entry) -> bool:
+    fresh_for = settings.PHONEDASH_CACHE_SECONDS
+    if isinstance(entry.value, Call) and entry.value.is_live:
+        fresh_for = min(fresh_for, LIVE_FRESH_SECONDS)
+    return time.time() - entry.fetched_at < fresh_for
+
+
+def _is_keepable(entry: Entry) -> bool:
+    """Young enough to show marked stale: checked here too, as caches may keep entries longer."""
+    age = time.time() - entry.fetched_at
+    return age < settings.PHONEDASH_CACHE_SECONDS + settings.PHONEDASH_STALE_SECONDS
+
+
+# --- Cooldown after a 429 -----------------------------------------------------------------------
+
+
+def start_cooldown(company: Company, seconds: int) -> None:
+    """Ask Phone.inc nothing more for this company until its Retry-After has passed."""
+    shared.set(_cooldown_key(company), time.time() + seconds, max(1, seconds))
+
+
+def raise_if_cooling_down(company: Company) -> None:
+    until = shared.get(_cooldown_key(company))
+    if isinstance(until, int | float) and until > time.time():
+        raise RateLimited(retry_after=max(1, round(until - time.time())))
