@@ -1,4 +1,4 @@
-"""`python -m bench`: measure every speed budget of issue 8 in one run, on this machine.
+"""`python -m bench`: measure the dashboard's speed budgets in one run, on this machine.
 
 Starts the simulator (in this process), a throwaway Redis (the cache gunicorn's two workers
 share, so "warm" means warm for both and single flight works across them), a temp SQLite

@@ -1,4 +1,4 @@
-"""The six figures of issue 8, each a function returning rows for the table.
+"""The benchmark's figures, each a function returning rows for the table.
 
 A row is (figure, measured, budget, ok). `Run` holds what the figures share: the simulator,
 the two gunicorn instances (cache on, and cache off for cold pages) and a signed-in session.

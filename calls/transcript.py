@@ -48,8 +48,8 @@ class Transcript:
     full_text: SafeString | None
     query: str
     matches: int
-    # Every turn as one piece of HTML: a template loop over 2,000 turns cost more than the rest
-    # of the page together; one variable for the whole conversation costs nothing.
+    # Every turn as one piece of HTML: a template loop over 2,000 turns costs more than the
+    # rest of the page together; one variable for the whole conversation costs nothing.
     turns_html: SafeString = field(default_factory=SafeString)
 
     @property
