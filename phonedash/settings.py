@@ -62,6 +62,8 @@ MIDDLEWARE = [
     # First, so its log line covers the whole request and carries the final status.
     "phonedash.requestlog.RequestLogMiddleware",
     "phonedash.middleware.SecurityHeadersMiddleware",
+    # Inside it, so a forced theme's cookie is Partitioned in a portal's frame too.
+    "phonedash.theme.ThemeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before WhiteNoise and CommonMiddleware, so static files (the SVG favicon too) and the
     # 400 for a bad Host header carry the framing and script policy as well.

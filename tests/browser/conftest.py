@@ -118,7 +118,8 @@ class _PortalHandler(BaseHTTPRequestHandler):
             "<title>Acme intranet</title></head><body>"
             "<h1>Acme intranet</h1>"
             f"<iframe src='{self.server.frame_url}' title='Calls'"
-            " style='width:1200px;height:760px;border:1px solid #ccc'></iframe>"
+            f" style='width:{self.server.frame_width}px;height:760px;border:1px solid #ccc'>"
+            "</iframe>"
             "</body></html>"
         ).encode()
         self.send_response(200)
@@ -139,9 +140,10 @@ class Portal:
     def origin(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def frame(self, url: str) -> str:
-        """The portal's URL, framing `url`."""
+    def frame(self, url: str, width: int = 1200) -> str:
+        """The portal's URL, framing `url` in a column `width` CSS px wide."""
         self.server.frame_url = url
+        self.server.frame_width = width
         return f"{self.origin}/"
 
 
@@ -150,6 +152,7 @@ def portal() -> Iterator[Portal]:
     """A portal on 127.0.0.1: another site than the dashboard on localhost."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _PortalHandler)
     server.frame_url = "about:blank"
+    server.frame_width = 1200
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield Portal(server)

@@ -164,6 +164,8 @@ def test_it_moves_focus_through_the_filters_and_table_links_with_a_visible_outli
         "id_limit",
         "Filter",
         "Reset",
+        "Insights for these calls",
+        "Download CSV",
         first_number,
         "Details",
     ]
@@ -178,7 +180,7 @@ def test_it_moves_focus_through_the_filters_and_table_links_with_a_visible_outli
     assert seen == expected
 
 
-def test_it_fits_a_phone_screen_and_scrolls_only_the_table_sideways(page, signed_in):
+def test_it_fits_a_phone_screen_with_a_card_for_each_call(page, signed_in):
     page.set_viewport_size({"width": 390, "height": 800})
     page.goto(f"{signed_in.url}/calls/?limit=25")
     widths = page.evaluate(
@@ -186,7 +188,8 @@ def test_it_fits_a_phone_screen_and_scrolls_only_the_table_sideways(page, signed
     )
     assert widths[1] <= widths[0], f"the page scrolls sideways: {widths}"
     wrap = page.locator(".table-wrap")
-    assert wrap.evaluate("el => el.scrollWidth > el.clientWidth")
+    assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth"), "nothing hides to the side"
+    assert rows(page).first.evaluate("tr => getComputedStyle(tr).display") == "flex"
     # Numbers never break over lines.
     cell = page.locator("#results td.party a").first
     assert cell.evaluate("a => a.getClientRects().length") == 1
