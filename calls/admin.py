@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
 
-from calls.models import Company, Membership
+from calls.models import AuditEvent, Company, Membership
+from calls.team_forms import parse_lines
 
 
 class CompanyForm(forms.ModelForm):
@@ -57,11 +58,54 @@ class CompanyAdmin(admin.ModelAdmin):
         return company.memberships__count
 
 
+class MembershipForm(forms.ModelForm):
+    """The member's lines typed as numbers, one per line, in any format the company's region
+    reads; stored in E.164 like the Team page's."""
+
+    lines = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Main numbers this member sees, one per line; empty means every line.",
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["company", "role", "lines", "can_access_content", "must_change_password"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["lines"] = "\n".join(self.instance.lines or ()) if self.instance.pk else ""
+
+    def clean_lines(self) -> list[str]:
+        company = self.cleaned_data.get("company")
+        return parse_lines(self.cleaned_data["lines"], company.region if company else "US")
+
+
 class MembershipInline(admin.StackedInline):
     model = Membership
+    form = MembershipForm
     can_delete = True
-    verbose_name = "company"
-    verbose_name_plural = "company"
+    verbose_name = "company, role, lines and access"
+    verbose_name_plural = "company, role, lines and access"
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the log is written by phonedash itself and never edited."""
+
+    list_display = ["created_at", "company", "username", "action", "call_id", "detail", "address"]
+    list_filter = ["company", "action"]
+    search_fields = ["username", "call_id", "detail"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 User = get_user_model()
@@ -71,11 +115,16 @@ admin.site.unregister(User)
 @admin.register(User)
 class ManagerAdmin(UserAdmin):
     inlines = [MembershipInline]
-    list_display = ["username", "email", "company", "is_active", "is_staff", "last_login"]
+    list_display = ["username", "email", "company", "role", "is_active", "is_staff", "last_login"]
     list_select_related = ["membership__company"]
-    list_filter = ["membership__company", "is_active", "is_staff"]
+    list_filter = ["membership__company", "membership__role", "is_active", "is_staff"]
 
     @admin.display(description="company", ordering="membership__company__name")
     def company(self, user) -> str:
         membership = getattr(user, "membership", None)
         return membership.company.name if membership else "—"
+
+    @admin.display(description="role", ordering="membership__role")
+    def role(self, user) -> str:
+        membership = getattr(user, "membership", None)
+        return membership.get_role_display() if membership else "—"

@@ -11,8 +11,31 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import phonenumbers
+
+from calls import memo
 from calls.numbers import as_e164
 from calls.phoneinc import Call
+
+# A limited member's window is kept per answer and lines, so that while the company's answer
+# stays the same tuple (calls.payloads) the member gets the same tuple too: the list's rows
+# memo (calls/templatetags/memoised.py, keyed by a tuple's identity) then serves them as it
+# serves everyone, and each view does not add an entry of its own. Kept with the answer it
+# came from, so that neither tuple's id can be taken by another object meanwhile, and a window
+# can never be found under an unfiltered answer's identity or another member's lines.
+WINDOWS_KEPT = 512
+WINDOWS_BYTES = 4 * 1024 * 1024
+WINDOW_CALL_BYTES = 64  # the window shares its records with the answer: pointers only
+
+
+def _window_size(key: tuple, kept: tuple[tuple[Call, ...], tuple[Call, ...]]) -> int:
+    answer, window = kept
+    return memo.SMALL_ENTRY_BYTES + WINDOW_CALL_BYTES * (len(answer) + len(window))
+
+
+_windows: memo.Memo[tuple, tuple[tuple[Call, ...], tuple[Call, ...]]] = memo.Memo(
+    "scoped windows", entries=WINDOWS_KEPT, max_bytes=WINDOWS_BYTES, sizeof=_window_size
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +58,63 @@ class Scope:
         return as_e164(call.main_number, self.region) in self.lines
 
     def visible(self, calls: Iterable[Call]) -> tuple[Call, ...]:
-        """The calls the member may see, in their order; the same tuple when unlimited."""
+        """The calls the member may see, in their order; the same tuple when unlimited, and
+        the same window for the same answer tuple and lines."""
         if not self.lines:
             return calls if isinstance(calls, tuple) else tuple(calls)
-        return tuple(call for call in calls if self.sees(call))
+        if not isinstance(calls, tuple):
+            return tuple(call for call in calls if self.sees(call))
+        key = (id(calls), self.lines, self.region)
+        kept = _windows.get(key)
+        if kept is not None and kept[0] is calls:
+            return kept[1]
+        window = tuple(call for call in calls if self.sees(call))
+        _windows.put(key, (calls, window))
+        return window
 
 
 EVERYTHING = Scope()
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A main number as a page names it: "Sales +1 415-555-1234"."""
+
+    number: str  # E.164
+    name: str = ""
+    formatted: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.formatted}".strip() if self.name else self.formatted
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def international(number: str) -> str:
+    """An E.164 number as people read it across borders, +1 415-555-1234."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def lines_seen(calls: Iterable[Call], region: str) -> dict[str, Line]:
+    """The company's lines as its calls name them, by E.164 number, in order of first sight."""
+    seen: dict[str, Line] = {}
+    for call in calls:
+        number = as_e164(call.main_number, region)
+        if number and number not in seen:
+            formatted = call.main_number_formatted or international(number)
+            seen[number] = Line(number, call.main_number_name or "", formatted)
+    return seen
+
+
+def named_lines(numbers: Iterable[str], known: dict[str, Line]) -> list[Line]:
+    """`numbers` (E.164) with the names `known` gives them; numbers only for the others."""
+    return [known.get(number) or Line(number, "", international(number)) for number in numbers]
 
 
 def scope_of(membership) -> Scope:

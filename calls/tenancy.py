@@ -2,7 +2,8 @@
 
 `company_required` is the one helper every product view goes through. It also puts the
 member on the request: `request.member` (their Membership) and `request.scope` (the lines
-and content they may see, calls.scope), which views apply to whatever they show.
+and content they may see, calls.scope), which views apply to whatever they show; and it sends
+a member who still has a one-time password to choose their own first.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 import functools
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django_htmx.http import HttpResponseClientRedirect
 
 from calls.models import company_of
 from calls.scope import scope_of
+from phonedash.urlquery import with_embed
 
 
 def company_required(view):
@@ -26,12 +30,25 @@ def company_required(view):
         if company is None:
             return render(request, "calls/no_company.html", status=403)
         request.member = request.user.membership
+        if request.member.must_change_password:
+            return change_password_first(request)
         request.scope = scope_of(request.member)
         # override, not activate: the thread serves other companies' requests next.
         with timezone.override(company.zone):
             return view(request, company, *args, **kwargs)
 
     return wrapper
+
+
+def change_password_first(request: HttpRequest) -> HttpResponse:
+    """A member signed in with a one-time password chooses their own before anything else;
+    an htmx request sends the whole window there, not the form into a fragment."""
+    url = reverse("password_change")
+    if getattr(request, "embedded", False):
+        url = with_embed(url)
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
 
 
 def admin_required(view):
@@ -54,3 +71,13 @@ def forbidden(request: HttpRequest, title: str, message: str) -> HttpResponse:
     template = "error_page.html#message" if getattr(request, "htmx", False) else "error_page.html"
     context = {"status": 403, "title": title, "message": message}
     return render(request, template, context, status=403)
+
+
+def content_forbidden(request: HttpRequest) -> HttpResponse:
+    """The 403 for a member who may not play recordings or read transcripts."""
+    return forbidden(
+        request,
+        "No access to recordings and transcripts",
+        "Your access does not include playing recordings or reading transcripts. "
+        "Ask an admin of your company if you need it.",
+    )

@@ -176,6 +176,8 @@ PHONEDASH_LOGIN_LOCKOUT_MINUTES = env_int(
     "PHONEDASH_LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60
 )
 SESSION_ENGINE = "phonedash.sessions"
+# How long audit events are kept: `manage.py purgeaudit` (run daily from cron) removes older ones.
+PHONEDASH_AUDIT_DAYS = env_int("PHONEDASH_AUDIT_DAYS", 365, minimum=1, maximum=100 * 365)
 SESSION_COOKIE_AGE = 3600 * env_int("PHONEDASH_SESSION_HOURS", 12, minimum=1, maximum=24 * 90)
 
 # --- Security ---------------------------------------------------------------------------------

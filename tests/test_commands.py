@@ -116,6 +116,58 @@ def test_it_requires_the_company_option(acme, monkeypatch):
         create_manager("dana", monkeypatch=monkeypatch)
 
 
+def test_it_makes_a_manager_of_every_line_with_content_by_default(acme, monkeypatch):
+    create_manager("dana", "--company", "Acme Corp", monkeypatch=monkeypatch)
+    member = get_user_model().objects.get(username="dana").membership
+    assert (member.role, member.lines, member.can_access_content) == ("manager", [], True)
+    assert not member.must_change_password  # the operator chose this password
+
+
+def test_it_sets_role_lines_in_local_formats_and_no_content(acme, globex, monkeypatch):
+    output = create_manager(
+        "dana",
+        "--company",
+        "Acme Corp",
+        "--role",
+        "admin",
+        "--line",
+        "(415) 555-1234",
+        "--line",
+        "415.555.2000",
+        "--line",
+        "+1 415 555 1234",
+        "--no-content",
+        monkeypatch=monkeypatch,
+    )
+    create_manager(
+        "erin", "--company", "Globex", "--line", "020 7946 0958", monkeypatch=monkeypatch
+    )
+
+    dana = get_user_model().objects.get(username="dana").membership
+    assert (dana.role, dana.lines, dana.can_access_content) == (
+        "admin",
+        ["+14155551234", "+14155552000"],
+        False,
+    )
+    assert get_user_model().objects.get(username="erin").membership.lines == ["+442079460958"]
+    assert "Created admin 'dana' at 'Acme Corp': +14155551234, +14155552000" in output
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["--line", "555"], "--line '555' is not a phone number that region US reads"),
+        (["--line", "call me"], "--line 'call me' is not a phone number"),
+        (["--role", "owner"], "invalid choice: 'owner'"),
+    ],
+)
+def test_it_refuses_a_bad_line_or_role_in_one_line(acme, monkeypatch, args, reason):
+    with pytest.raises(CommandError, match=reason) as refused:
+        create_manager("dana", "--company", "Acme Corp", *args, monkeypatch=monkeypatch)
+    assert "\n" not in str(refused.value)
+    assert not get_user_model().objects.filter(username="dana").exists()
+
+
 def test_it_reencrypts_keys_after_a_secret_key_rotation(acme, settings):
     old_secret, stored = settings.SECRET_KEY, acme.api_key_encrypted
     new_secret = "a-brand-new-secret-key-for-the-rotation-test-0123456789"

@@ -15,6 +15,7 @@ import pytest
 import requests
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from calls.models import Company
 
@@ -29,6 +30,38 @@ def test_it_seeds_companies_and_working_logins(db):
     assert acme.api_key.startswith("sim_")
     user = authenticate(username="demo", password="phonedash-demo")
     assert user is not None and user.membership.company == acme
+
+
+def test_it_seeds_an_admin_and_a_sales_only_manager_and_prints_every_login(db):
+    out = io.StringIO()
+    call_command("demo", "--no-serve", stdout=out)
+    printed = out.getvalue()
+
+    for username in ("demo", "acme-admin", "acme-sales", "globex"):
+        assert f"sign in as {username} / phonedash-demo" in printed
+        assert authenticate(username=username, password="phonedash-demo") is not None
+    admin = authenticate(username="acme-admin", password="phonedash-demo").membership
+    sales = authenticate(username="acme-sales", password="phonedash-demo").membership
+    assert admin.is_admin and admin.company.name == "Acme Corp"
+    assert (sales.role, sales.lines) == ("manager", ["+14155551234"])
+    assert "manager of the Sales line only" in printed
+
+
+def test_it_shows_the_sales_manager_only_sales_and_the_admin_what_was_played(db, simulator):
+    call_command("demo", "--no-serve", stdout=io.StringIO())
+    sales, admin = Client(), Client()
+    assert sales.login(username="acme-sales", password="phonedash-demo")
+    assert admin.login(username="acme-admin", password="phonedash-demo")
+
+    calls = sales.get("/calls/", {"limit": 50}).context["calls"]
+    assert calls and {call.main_number_name for call in calls} == {"Sales"}
+    played = next(call for call in calls if call.has_recording)
+    assert sales.get(f"/calls/{played.id}/recording/").status_code == 302
+
+    log = admin.get("/audit/", {"action": "recording_played"})
+    assert [(row.event.username, row.event.call_id) for row in log.context["rows"]] == [
+        ("acme-sales", played.id)
+    ]
 
 
 def test_it_can_run_again_without_duplicates(db):

@@ -13,10 +13,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from calls import phoneinc, services, transcript
+from calls import audit, phoneinc, services, transcript
 from calls.forms import to_e164
-from calls.phoneinc import PhoneIncError
-from calls.tenancy import company_required
+from calls.models import AuditEvent
+from calls.phoneinc import MAX_LIMIT, PhoneIncError
+from calls.scope import EVERYTHING, Scope
+from calls.tenancy import company_required, content_forbidden
 from calls.views.responses import fragment_for, render_error
 
 # While a call is live the page polls quickly; once it has ended it keeps polling slowly for
@@ -30,16 +32,22 @@ PENDING_POLL_WINDOW = 5 * 60
 @vary_on_headers("HX-Request", "HX-Target")
 @company_required
 def call_detail(request: HttpRequest, company, call_id: str) -> HttpResponse:
+    scope = request.scope
+    fragment = fragment_for(request, "call", "transcript", "related")
+    if fragment == "transcript" and not scope.content:  # the transcript search
+        return content_forbidden(request)
     try:
         answer = services.get_call(company, call_id)
     except PhoneIncError as error:
         return render_detail_error(request, error)
     call = answer.value
-    fragment = fragment_for(request, "call", "transcript", "related")
+    if not scope.sees(call):  # another line's call reads exactly like another company's
+        return render_detail_error(request, phoneinc.NotFound())
     if fragment == "related":
         # Asked for by the page once shown: the page itself never waits for a second
         # Phone.inc answer (each request has one budget), and shows the call sooner.
-        context = {"company": company, "call": call, "related": related_calls(company, call)}
+        related = related_calls(company, call, scope)
+        context = {"company": company, "call": call, "related": related}
         return render(request, "calls/call_detail.html#related", context)
     query = request.GET.get("q", "")
     now = clock()
@@ -49,7 +57,8 @@ def call_detail(request: HttpRequest, company, call_id: str) -> HttpResponse:
         # Our links use the id from our own URL (already validated), whatever Phone.inc echoes.
         "call_id": call_id,
         "answer": answer,
-        "transcript": transcript.build(call, query),
+        "content": scope.content,
+        "transcript": transcript.build(call, query) if scope.content else None,
         # A live call's timers tick on every poll, even while the call itself comes from the cache.
         "live_for": seconds_since(call.started_at, now) if call.is_live else None,
         "talking_for": seconds_since(call.answered_at, now) if call.is_live else None,
@@ -60,6 +69,7 @@ def call_detail(request: HttpRequest, company, call_id: str) -> HttpResponse:
     if fragment:
         return render(request, f"calls/call_detail.html#{fragment}", context)
     context["related_pending"] = True
+    context.update(notes_context(company, call_id, call))
     return render(request, "calls/call_detail.html", context)
 
 
@@ -108,17 +118,24 @@ def seconds_since(moment: datetime | None, now: float) -> int | None:
 RELATED_LIMIT = 6
 
 
-def related_calls(company, call: phoneinc.Call) -> list[phoneinc.Call] | None:
-    """Recent calls with the same remote party; None when it is withheld or unavailable."""
+def related_calls(
+    company, call: phoneinc.Call, scope: Scope = EVERYTHING
+) -> list[phoneinc.Call] | None:
+    """Recent calls with the same remote party on the member's lines; None when it is
+    withheld or unavailable. A limited member's are looked for among the most Phone.inc
+    gives at once, since the others' lines take their share of any window."""
     if call.is_withheld:
         return None
+    limit = MAX_LIMIT if scope.is_limited else RELATED_LIMIT + 1
     try:
         number = to_e164(call.remote_number, company.region)  # the filter takes E.164 only
-        filters = services.CallFilters(phone_number=number, limit=RELATED_LIMIT + 1)
+        filters = services.CallFilters(phone_number=number, limit=limit)
         answer = services.list_calls(company, filters)
     except (PhoneIncError, ValueError):
         return None
-    others = (other for other in answer.value if other.id != call.id and other.has_valid_id)
+    others = (
+        other for other in scope.visible(answer.value) if other.id != call.id and other.has_valid_id
+    )
     return list(others)[:RELATED_LIMIT]
 
 
@@ -126,12 +143,17 @@ def related_calls(company, call: phoneinc.Call) -> list[phoneinc.Call] | None:
 @never_cache
 @company_required
 def call_transcript_text(request: HttpRequest, company, call_id: str) -> HttpResponse:
+    if not request.scope.content:
+        return content_forbidden(request)
     try:
         call = services.get_call(company, call_id).value
     except PhoneIncError as error:
         return render_error(request, error)
+    if not request.scope.sees(call):
+        return render_error(request, phoneinc.NotFound())
     if not call.segments and not call.transcription:
         return render_error(request, phoneinc.NotFound("This call has no transcript yet."))
+    audit.record(request, AuditEvent.TRANSCRIPT_DOWNLOADED, call_id=call_id)
     response = HttpResponse(transcript.as_text(call), content_type="text/plain; charset=utf-8")
     # The file is named after our validated id: Phone.inc's text never goes into a header.
     response["Content-Disposition"] = f'attachment; filename="call-{call_id}-transcript.txt"'

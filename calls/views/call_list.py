@@ -13,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 from calls import phoneinc, services
 from calls.forms import CallFilterForm
 from calls.phoneinc import MAX_LIMIT, PhoneIncError
+from calls.scope import Line, Scope, lines_seen, named_lines
 from calls.stats import summarize
 from calls.tenancy import company_required
 from calls.views.responses import fragment_for
@@ -35,19 +36,23 @@ def call_list(request: HttpRequest, company) -> HttpResponse:
         filters = form.filters() if form.is_bound else services.CallFilters()
         context["filters"] = filters
         try:
-            answer = services.list_calls(company, filters)
+            answer = services.list_calls(company, filters, searcher=request.user.pk)
         except PhoneIncError as error:
             context["error"], status = error, error.status
             # A refused key or a wrong API URL needs an administrator, not another click.
             context["can_retry"] = not isinstance(error, phoneinc.InvalidKey | phoneinc.NotFound)
         else:
+            # Phone.inc has no line filter: the company's window, then the member's lines in it.
+            window, calls = answer.value, request.scope.visible(answer.value)
             context.update(
                 answer=answer,
-                calls=answer.value,
-                stats=summarize(answer.value),
-                capped=len(answer.value) >= MAX_LIMIT,
+                window=window,
+                calls=calls,
+                scope_lines=scope_lines(request.scope, window, company.region),
+                stats=summarize(calls),
+                capped=len(window) >= MAX_LIMIT,
                 more_query=more_query(filters, request.embedded)
-                if filters.limit < MAX_LIMIT and len(answer.value) >= filters.limit
+                if filters.limit < MAX_LIMIT and len(window) >= filters.limit
                 else None,
             )
     else:
@@ -61,6 +66,13 @@ def call_list(request: HttpRequest, company) -> HttpResponse:
         header, url = history_update(request)
         response[header] = url
     return response
+
+
+def scope_lines(scope: Scope, window, region: str) -> list[Line] | None:
+    """The lines a limited member sees, named as the window's calls name them; None: all."""
+    if not scope.is_limited:
+        return None
+    return named_lines(sorted(scope.lines), lines_seen(window, region))
 
 
 LIST_PARAMS = ("phone_number", "direction", "state", "limit", "embed")

@@ -10,9 +10,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from calls import phoneinc, services
+from calls import audit, phoneinc, services
+from calls.models import AuditEvent
 from calls.phoneinc import PhoneIncError
-from calls.tenancy import company_required
+from calls.tenancy import company_required, content_forbidden
 from calls.views.responses import render_error
 
 log = logging.getLogger("phonedash.views")
@@ -22,9 +23,21 @@ log = logging.getLogger("phonedash.views")
 @never_cache
 @company_required
 def call_recording(request: HttpRequest, company, call_id: str) -> HttpResponse:
-    """A link to the recording minted for this request: fetched fresh, never cached."""
+    """A link to the recording minted for this request: fetched fresh, never cached.
+
+    Who may have it is settled before a link is minted: a member without access to content is
+    refused without asking Phone.inc, and a limited member's call is checked against their
+    lines on the cached call first, so a call on another line never gets a link made.
+    """
+    scope = request.scope
+    if not scope.content:
+        return content_forbidden(request)
     try:
+        if scope.is_limited and not scope.sees(services.get_call(company, call_id).value):
+            raise phoneinc.NotFound()
         call = services.get_call_fresh(company, call_id)
+        if not scope.sees(call):  # moved to another line since it was cached
+            raise phoneinc.NotFound()
     except PhoneIncError as error:
         return render_error(request, error)
     url = call.recording_url
@@ -38,6 +51,7 @@ def call_recording(request: HttpRequest, company, call_id: str) -> HttpResponse:
     if not is_playable_url(url):
         return render_error(request, phoneinc.BadAnswer(detail="unusable recording_url"))
     warn_unless_csp_admits(url)
+    audit.record(request, AuditEvent.RECORDING_PLAYED, call_id=call_id)
     response = HttpResponseRedirect(url)
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"

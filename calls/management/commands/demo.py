@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import BaseCommand, CommandError, call_command
@@ -10,7 +12,27 @@ from django.db import transaction
 from calls.models import Company, Membership
 from calls.simulator import SEED_COMPANIES, Simulator
 
-DEMO_USERS = {"Acme Corp": ("demo", "phonedash-demo"), "Globex": ("globex", "phonedash-demo")}
+DEMO_PASSWORD = "phonedash-demo"
+SALES_LINE = "+14155551234"  # Acme's Sales line in the simulator's seed
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    company: str
+    username: str
+    role: str = Membership.MANAGER
+    lines: tuple[str, ...] = ()
+    what: str = "manager, every line"
+
+
+DEMO_USERS = (
+    DemoUser("Acme Corp", "demo"),
+    DemoUser(
+        "Acme Corp", "acme-admin", Membership.ADMIN, what="admin: the Team page and the audit log"
+    ),
+    DemoUser("Acme Corp", "acme-sales", lines=(SALES_LINE,), what="manager of the Sales line only"),
+    DemoUser("Globex", "globex"),
+)
 
 
 class Command(BaseCommand):
@@ -57,28 +79,37 @@ class Command(BaseCommand):
         finally:
             server.stop()
 
-    def seed(self) -> list[tuple[str, str, str]]:
+    def seed(self) -> list[DemoUser]:
         User = get_user_model()
-        logins = []
+        companies = {}
         with transaction.atomic():
             for seed in SEED_COMPANIES:
                 company = Company.objects.filter(name=seed.name).first() or Company(name=seed.name)
                 company.region, company.timezone = seed.region, seed.timezone
                 company.set_api_key(seed.api_key)
                 company.save()
-                if seed.name not in DEMO_USERS:
-                    continue
-                username, password = DEMO_USERS[seed.name]
-                user = User.objects.filter(username=username).first() or User(username=username)
-                user.set_password(password)
+                companies[seed.name] = company
+            for demo in DEMO_USERS:
+                user = User.objects.filter(username=demo.username).first()
+                user = user or User(username=demo.username)
+                user.set_password(DEMO_PASSWORD)
+                user.is_active = True
                 user.save()
-                Membership.objects.update_or_create(user=user, defaults={"company": company})
-                logins.append((seed.name, username, password))
-        return logins
+                defaults = {
+                    "company": companies[demo.company],
+                    "role": demo.role,
+                    "lines": list(demo.lines),
+                    "can_access_content": True,
+                    "must_change_password": False,
+                }
+                Membership.objects.update_or_create(user=user, defaults=defaults)
+        return list(DEMO_USERS)
 
-    def print_logins(self, logins, port: int) -> None:
+    def print_logins(self, logins: list[DemoUser], port: int) -> None:
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"phonedash demo: http://127.0.0.1:{port}/"))
-        for company, username, password in logins:
-            self.stdout.write(f"  {company}: sign in as {username} / {password}")
+        for demo in logins:
+            self.stdout.write(
+                f"  {demo.company}: sign in as {demo.username} / {DEMO_PASSWORD} ({demo.what})"
+            )
         self.stdout.write("Stop with Ctrl-C.\n")
