@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 from django.urls import NoReverseMatch, reverse
 
 from calls.models import Membership
-from tests.browser.conftest import ROOT, TIMEOUT_MS, screenshot
+from tests.browser.conftest import ROOT, SCREENSHOTS, TIMEOUT_MS
 from tests.browser.test_accessibility import AXE
 from tests.conftest import ACME_KEY, PASSWORD, need
 
@@ -316,27 +315,33 @@ def test_it_keeps_a_forced_theme_and_ignores_a_bad_one(page, signed_in):
 
 
 DOCS = ROOT / "docs"
+# name: (path, colour scheme, what to scroll to first)
 SHOTS = {
-    "phone-list": ("/calls/", "light"),
-    "phone-call": ("/calls/{id}/", "light"),
-    "phone-dark": ("/calls/", "dark"),
+    "phone-list": ("/calls/", "light", "#results .stats"),
+    "phone-call": ("/calls/{id}/", "light", None),
+    "phone-dark": ("/calls/?limit=25", "dark", "#results tr.missed"),
 }
 
 
 def test_it_takes_the_phone_screenshots(browser, dashboard, transcribed_call):
-    """390 px screenshots; PHONEDASH_DOCS_SCREENSHOTS=1 also copies them into docs/."""
+    """390 x 844 px screenshots; PHONEDASH_DOCS_SCREENSHOTS=1 also copies them into docs/."""
+    SCREENSHOTS.mkdir(exist_ok=True)
     written = []
-    for name, (path, scheme) in SHOTS.items():
-        context, page = new_page(browser, 390, color_scheme=scheme, device_scale_factor=1)
+    for name, (path, scheme, scroll_to) in SHOTS.items():
+        context, page = new_page(browser, 390, color_scheme=scheme)
         try:
+            page.set_viewport_size({"width": 390, "height": 844})
             page.goto(f"{dashboard.url}/accounts/login/")
             sign_in(page, dashboard.url)
             page.goto(dashboard.url + path.format(id=transcribed_call["id"]))
+            if scroll_to:
+                page.locator(scroll_to).first.evaluate("el => el.scrollIntoView({block: 'center'})")
             page.evaluate("document.fonts.ready")
-            written.append(screenshot(page, name))
+            written.append(SCREENSHOTS / f"{name}.png")
+            page.screenshot(path=written[-1])
         finally:
             context.close()
-    assert all(Path(shot).stat().st_size > 10_000 for shot in written)
+    assert all(shot.stat().st_size > 10_000 for shot in written)
     if os.environ.get("PHONEDASH_DOCS_SCREENSHOTS") == "1":
         for shot in written:
             shutil.copyfile(shot, DOCS / f"screenshot-{shot.name}")
