@@ -69,7 +69,6 @@ def call_detail(request: HttpRequest, company, call_id: str) -> HttpResponse:
     if fragment:
         return render(request, f"calls/call_detail.html#{fragment}", context)
     context["related_pending"] = True
-    context.update(notes_context(company, call_id, call))
     return render(request, "calls/call_detail.html", context)
 
 

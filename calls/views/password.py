@@ -7,6 +7,7 @@ their own, every product page sends them here (calls.tenancy.company_required).
 from __future__ import annotations
 
 from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +16,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from calls.models import Membership
-from phonedash.login_throttle import ThrottledPasswordChangeForm, refused
 from phonedash.urlquery import with_embed
 
 
@@ -25,8 +25,7 @@ from phonedash.urlquery import with_embed
 def password_change(request: HttpRequest) -> HttpResponse:
     membership = Membership.objects.filter(user=request.user).first()
     must_change = membership is not None and membership.must_change_password
-    data = request.POST if request.method == "POST" else None
-    form = ThrottledPasswordChangeForm(request.user, data, request=request)
+    form = PasswordChangeForm(request.user, request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         form.save()
         update_session_auth_hash(request, form.user)  # this session stays signed in
@@ -36,5 +35,4 @@ def password_change(request: HttpRequest) -> HttpResponse:
         return redirect(with_embed(done) if getattr(request, "embedded", False) else done)
     context = {"form": form, "must_change": must_change}
     status = 400 if form.is_bound else 200
-    response = render(request, "registration/password_change_form.html", context, status=status)
-    return refused(response, form)  # 429 while wrong old passwords have paused the account
+    return render(request, "registration/password_change_form.html", context, status=status)
