@@ -1,11 +1,12 @@
 """How each figure is taken: throughput with wrk, page times, bytes on the wire, worker memory.
 
 Every measurement first checks that it measures the page it means to (status 200, the
-expected content), so a redirect to the login page can never pass for a fast list.
+expected content), so a redirect to the login page can never pass for a fast page.
 """
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import os
 import re
@@ -20,6 +21,9 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 ROW_MARK = 'class="visually-hidden"> of the call with'  # once per row of the call list
+WRK_SECONDS = 5
+WRK_CONNECTIONS = 16
+WRK_THREADS = 2  # one per core: wrk shares the machine with what it measures
 
 
 class BenchError(RuntimeError):
@@ -68,21 +72,36 @@ def rows(html: str) -> int:
 class Load:
     requests: int
     seconds: float
+    bytes_read: int
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
 
+    @property
+    def bytes_per_request(self) -> float:
+        return self.bytes_read / max(1, self.requests)
 
-def wrk(url: str, cookie: str, seconds: int, connections: int = 4) -> Load:
-    """Requests served under wrk; any error or non-2xx answer spoils the figure."""
+
+UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}
+
+
+def wrk(url: str, cookie: str, seconds: float = WRK_SECONDS) -> Load:
+    """`wrk -t2 -c16 -d5s --timeout 10s` with the signed-in cookie; any error or non-2xx/3xx
+    answer spoils the figure (callers check that the answers were the page, not a redirect)."""
     command = [
         "wrk",
-        f"-t{min(2, connections)}",
-        f"-c{connections}",
+        f"-t{WRK_THREADS}",
+        f"-c{WRK_CONNECTIONS}",
         f"-d{max(1, round(seconds))}s",
+        # Past wrk's 2 s default: an export waiting on SQLite's write lock on a busy machine
+        # is slow, not lost; a request that takes 10 s is an error.
+        "--timeout",
+        "10s",
         "-H",
         f"Cookie: {cookie}",
+        "-H",
+        "Accept-Encoding: gzip",
         url,
     ]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -90,9 +109,10 @@ def wrk(url: str, cookie: str, seconds: int, connections: int = 4) -> Load:
     errors = re.search(r"Socket errors: (.*)", output)
     if bad or errors:
         raise BenchError(f"wrk {url} saw errors:\n{output}")
-    done = re.search(r"(\d+) requests in ([\d.]+)(m?s)", output)
+    done = re.search(r"(\d+) requests in ([\d.]+)(m?s), ([\d.]+)([KMG]?B) read", output)
     elapsed = float(done.group(2)) / (1000 if done.group(3) == "ms" else 1)
-    return Load(int(done.group(1)), elapsed)
+    read = float(done.group(4)) * UNITS[done.group(5)]
+    return Load(int(done.group(1)), elapsed, int(read))
 
 
 # --- Page times ----------------------------------------------------------------------------
@@ -135,10 +155,11 @@ class Transfer:
     status: int
     body_bytes: int  # as transferred: compressed when the server compressed it
     encoding: str
-    text: str  # decoded, for HTML only (empty otherwise)
+    content_type: str
+    text: str  # decoded, for HTML and CSS only (empty otherwise)
 
 
-ACCEPT = {"Accept-Encoding": "gzip, br"}
+ACCEPT = {"Accept-Encoding": "gzip"}  # what the budget allows: gzip accepted, nothing better
 
 
 def transfer(url: str, headers: dict[str, str]) -> Transfer:
@@ -151,30 +172,43 @@ def transfer(url: str, headers: dict[str, str]) -> Transfer:
         response = conn.getresponse()
         body = response.read()
         encoding = response.getheader("Content-Encoding", "identity")
+        content_type = response.getheader("Content-Type", "")
         text = ""
-        if "html" in response.getheader("Content-Type", "") and encoding == "identity":
-            text = body.decode()
-        elif "html" in response.getheader("Content-Type", ""):
-            text = requests.get(url, headers=headers, timeout=30).text
-        return Transfer(parts.path, response.status, len(body), encoding, text)
+        if "html" in content_type or "css" in content_type:
+            text = (gzip.decompress(body) if encoding == "gzip" else body).decode()
+        return Transfer(parts.path, response.status, len(body), encoding, content_type, text)
     finally:
         conn.close()
 
 
+# What a browser fetches for a page: its stylesheets, scripts and icons, and what a stylesheet
+# pulls in (@import, url(): fonts, images).
 ASSET_RE = re.compile(r'<(?:link[^>]+href|script[^>]+src)="([^"]+)"')
+CSS_URL_RE = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)|@import\s+['"]([^'"]+)['"]""")
 
 
 def first_visit(page_url: str, cookie: str) -> list[Transfer]:
-    """The page and every stylesheet, script and icon it links: a first, uncached visit."""
-    headers = {"Cookie": cookie}
-    page = transfer(page_url, headers)
+    """The page and everything it references, as a first, uncached visit fetches it."""
+    page = transfer(page_url, {"Cookie": cookie})
     if page.status != 200:
         raise BenchError(f"GET {page_url}: {page.status}")
-    assets = [transfer(urljoin(page_url, href), {}) for href in ASSET_RE.findall(page.text)]
-    for asset in assets:
+    seen, parts = set(), [page]
+    queue = [urljoin(page_url, href) for href in ASSET_RE.findall(page.text)]
+    while queue:
+        url = queue.pop(0)
+        if url in seen or url.startswith("data:"):
+            continue
+        seen.add(url)
+        asset = transfer(url, {})
         if asset.status != 200:
             raise BenchError(f"GET {asset.path}: {asset.status}")
-    return [page, *assets]
+        parts.append(asset)
+        if "css" in asset.content_type:
+            for found in CSS_URL_RE.findall(asset.text):
+                target = found[0] or found[1]
+                if not target.startswith("data:"):
+                    queue.append(urljoin(url, target))
+    return parts
 
 
 def cpu_seconds(pids: list[int]) -> float:

@@ -6,6 +6,7 @@ a run never collides with a developer's demo on 8000/8001 or with another run.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -16,11 +17,16 @@ import sys
 import time
 from pathlib import Path
 
+import redis
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-START_TIMEOUT = 30
+START_TIMEOUT = 60
+# As deployed (the README's "Running it"): gunicorn.conf.py's gthread workers, 2 of them on
+# this 2-core machine, 4 threads each.
+WORKERS = 2
+THREADS = 4
 
 
 def free_port() -> int:
@@ -81,6 +87,13 @@ class Redis:
     def url(self, db: int) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"
 
+    def client(self, db: int) -> redis.Redis:
+        return redis.Redis(host="127.0.0.1", port=self.port, db=db)
+
+    def used_memory(self) -> int:
+        """Bytes the server holds for data and its own bookkeeping (INFO memory)."""
+        return int(self.client(0).info("memory")["used_memory"])
+
     def stop(self) -> None:
         stop(self.process)
 
@@ -93,63 +106,78 @@ def base_env(workdir: Path, api_url: str) -> dict[str, str]:
         if not name.startswith(("PHONEDASH_", "DJANGO_", "DATABASE_URL", "REDIS_URL"))
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="bench.settings",
+        DJANGO_SETTINGS_MODULE="phonedash.settings",
         PHONEDASH_SECRET_KEY=secrets.token_urlsafe(50),
         PHONEDASH_DEBUG="0",
         PHONEDASH_HTTPS="0",
         PHONEDASH_ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}",
-        PHONEDASH_BENCH_STATIC_ROOT=str(workdir / "static"),
+        PHONEDASH_STATIC_ROOT=str(workdir / "static"),
         PHONE_INC_API_URL=api_url,
     )
     return env
 
 
-def prepare(env: dict[str, str], workdir: Path) -> None:
+def manage(env: dict[str, str], *command: str) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if result.returncode:
+        raise RuntimeError(f"manage.py {command[0]} failed:\n{result.stderr[-2000:]}")
+    return result.stdout
+
+
+def prepare(env: dict[str, str]) -> None:
     """Migrate and seed the temp database (the demo's companies and logins), collect static."""
-    for command in (["demo", "--no-serve"], ["collectstatic", "--noinput", "-v", "0"]):
-        result = subprocess.run(
-            [PYTHON, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True
-        )
-        if result.returncode:
-            raise RuntimeError(f"manage.py {command[0]} failed:\n{result.stderr[-2000:]}")
+    manage(env, "demo", "--no-serve")
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+
+
+def seed(env: dict[str, str], *args: str) -> object:
+    """`python -m bench.seed ARGS` in Django (see bench.seed); its JSON answer."""
+    result = subprocess.run(
+        [PYTHON, "-m", "bench.seed", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if result.returncode:
+        raise RuntimeError(f"bench.seed {args[0]} failed:\n{result.stderr[-2000:]}")
+    return json.loads(result.stdout)
 
 
 class Gunicorn:
-    """gunicorn as deployed (gunicorn.conf.py when present), on a free port, 2 workers."""
+    """gunicorn as deployed: gunicorn.conf.py, on a free port, 2 gthread workers × 4 threads.
 
-    def __init__(self, name: str, env: dict[str, str], workdir: Path, workers: int = 2) -> None:
+    `app` is the WSGI application: the dashboard's, or the yardstick's (bench.yardstick), which
+    then runs under exactly the same gunicorn settings.
+    """
+
+    def __init__(
+        self, name: str, env: dict[str, str], workdir: Path, app: str = "phonedash.wsgi"
+    ) -> None:
+        self.name = name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = workdir / f"gunicorn-{name}.log"
         env = {
             **env,
             "PHONEDASH_BIND": f"127.0.0.1:{self.port}",
-            "PHONEDASH_WORKERS": str(workers),
+            "PHONEDASH_WORKERS": str(WORKERS),
+            "PHONEDASH_THREADS": str(THREADS),
         }
-        if (ROOT / "gunicorn.conf.py").exists():
-            self.config = "gunicorn.conf.py"
-            command = ["-c", "gunicorn.conf.py"]
-        else:
-            self.config = "gthread, 4 threads"
-            command = ["--bind", env["PHONEDASH_BIND"], "--workers", str(workers)]
-            command += ["--worker-class", "gthread", "--threads", "4", "phonedash.wsgi"]
         self.process = subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", *command, "--no-control-socket"],
+            [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket", app],
             cwd=ROOT,
             env=env,
             stdout=self.log.open("w"),
             stderr=subprocess.STDOUT,
         )
-        self.workers = workers
         wait_until(self._ready, f"gunicorn ({name})", self.process, self.log)
 
     def _ready(self) -> bool:
         try:
-            answered = requests.get(f"{self.url}/healthz", timeout=1).ok
+            requests.get(f"{self.url}/healthz", timeout=1)
         except requests.RequestException:
             return False
-        return answered and len(self.worker_pids()) == self.workers
+        return len(self.worker_pids()) == WORKERS
 
     def worker_pids(self) -> list[int]:
         """The master's children, read from /proc (gunicorn workers are plain forks)."""

@@ -1,0 +1,97 @@
+"""`python -m bench.seed COMMAND`: what the bench needs from inside Django, as JSON on stdout.
+
+Run by the bench in a subprocess with the same environment as its gunicorn instances, so it
+writes to the same temp database under the same settings:
+
+- `routes`: which of the pages the bench measures have a route in this tree;
+- `session USERNAME`: a signed-in session for that user under the settings in force (the
+  yardstick's own, so its cookie names its own auth backend), as a Cookie header;
+- `tenants COUNT`: that many companies, each with one manager and a signed-in session, and
+  a Phone.inc key of its own (`bench-tenant-NNNN`, which the bench's simulator learns).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import django
+
+PAGES = {"callbacks": "calls:callbacks", "insights": "calls:insights", "export": "calls:export"}
+
+
+def routes() -> dict[str, bool]:
+    from django.urls import NoReverseMatch, reverse
+
+    found = {}
+    for page, name in PAGES.items():
+        try:
+            reverse(name)
+        except NoReverseMatch:
+            found[page] = False
+        else:
+            found[page] = True
+    return found
+
+
+def session_cookie(user) -> str:
+    """What django.contrib.auth.login() stores for a user, saved as a new session."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.utils.module_loading import import_string
+
+    store = import_string(settings.SESSION_ENGINE + ".SessionStore")()
+    store[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+
+def session(username: str) -> str:
+    from django.contrib.auth import get_user_model
+
+    return session_cookie(get_user_model()._default_manager.get(username=username))
+
+
+def tenant_key(number: int) -> str:
+    return f"bench-tenant-{number:04d}"
+
+
+def tenants(count: int) -> list[list[str]]:
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from calls.models import Company, Membership
+
+    User = get_user_model()
+    made = []
+    with transaction.atomic():
+        for number in range(count):
+            company = Company(name=f"Bench tenant {number:04d}", region="US")
+            company.set_api_key(tenant_key(number))
+            company.save()
+            user = User(username=f"bench-tenant-{number:04d}")
+            user.set_unusable_password()  # signed in below, never through the login form
+            user.save()
+            Membership.objects.create(user=user, company=company)
+            made.append([tenant_key(number), session_cookie(user)])
+    return made
+
+
+def main(argv: list[str]) -> None:
+    django.setup()
+    command, *args = argv
+    if command == "routes":
+        answer: object = routes()
+    elif command == "session":
+        answer = session(args[0])
+    elif command == "tenants":
+        answer = tenants(int(args[0]))
+    else:
+        sys.exit(f"bench.seed: unknown command {command!r}")
+    json.dump(answer, sys.stdout)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
