@@ -3,6 +3,21 @@
 An answer of the wrong shape (a missing id, a number where text belongs) raises `BadAnswer`;
 content Phone.inc may extend (new states, directions, fields) is kept or ignored, and broken
 entries inside lists (an employee without id or name, an empty transcript turn) are skipped.
+
+A value of the right type that no real call can have is dropped here, at the boundary, so
+that every value that passes can be shown on every page: the call reads as if Phone.inc had
+sent null for that field ("unknown"), and the rest of the call, and of the list, still shows.
+Pages convert times into any IANA zone (UTC-12 to UTC+14), add hours and weeks to them and
+divide durations into averages; a value outside the ranges below would overflow there.
+
+- `started_at`, `answered_at`: an ISO 8601 timestamp (any offset, any fraction of a second,
+  kept to the microsecond; none means UTC) outside 1970-01-01 to 2200-01-01 UTC is None,
+  which also covers year 1 and year 9999, where converting to UTC overflows. Text that is
+  not ISO 8601 is the wrong shape.
+- `duration`: an integer (a bool or a float is the wrong shape) below 0 or above 30 days is
+  None.
+- Text fields keep their content whatever its length (the answer's size cap bounds it) minus
+  NUL characters; ids outside the call-id alphabet are kept but never linked or fetched.
 """
 
 from __future__ import annotations
@@ -15,6 +30,10 @@ from calls.phoneinc.errors import BadAnswer
 from calls.phoneinc.records import Call, Employee, TranscriptSegment
 
 MAX_TIMESTAMP_CHARS = 64  # ISO 8601 with offset and fraction fits in far less
+# The instants a call can have: from the Unix epoch to well past any call still being made.
+EARLIEST_TIMESTAMP = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_TIMESTAMP = datetime(2200, 1, 1, tzinfo=UTC)  # excluded
+MAX_DURATION_SECONDS = 30 * 24 * 3600  # no phone call lasts a month
 
 
 def _clean(value: str) -> str:
@@ -60,20 +79,24 @@ def _timestamp(data: Mapping[str, Any], key: str, where: str) -> datetime | None
         raise _bad(f"{where}.{key}", "not an ISO 8601 timestamp")
     try:
         parsed = datetime.fromisoformat(_clean(value).strip())
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)  # Phone.inc speaks UTC
-        return parsed.astimezone(UTC)
-    except (ValueError, OverflowError):
+    except ValueError:
         raise _bad(f"{where}.{key}", "not an ISO 8601 timestamp") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)  # Phone.inc speaks UTC
+    try:
+        parsed = parsed.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 with an offset: no call's time either
+        return None
+    return parsed if EARLIEST_TIMESTAMP <= parsed < LATEST_TIMESTAMP else None
 
 
 def _duration(data: Mapping[str, Any], where: str) -> int | None:
     value = data.get("duration")
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise _bad(f"{where}.duration", "not a non-negative integer")
-    return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _bad(f"{where}.duration", "not an integer")
+    return value if 0 <= value <= MAX_DURATION_SECONDS else None
 
 
 def _employee(entry: object) -> Employee | None:
