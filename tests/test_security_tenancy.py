@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core.cache import caches
 from django.test import Client
+from django.urls import resolve
 from django.utils import timezone
 
 from calls import answers, services
@@ -26,7 +27,9 @@ def acme_call(simulator):
 
 
 def call_ids(html: str) -> set[str]:
-    return set(re.findall(r'href="/calls/([A-Za-z0-9_-]+)/', html))
+    """The calls a page links to (not its other pages under /calls/, such as insights)."""
+    found = set(re.findall(r'href="/calls/([A-Za-z0-9_-]+)/', html))
+    return {id for id in found if resolve(f"/calls/{id}/").url_name == "detail"}
 
 
 def companies_asked(simulator) -> set[str | None]:
