@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
 
-from calls.models import AuditEvent, Company, Membership
+from calls.models import AuditEvent, Company, Membership, Note
 from calls.team_forms import parse_lines
 
 
@@ -96,6 +96,27 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["created_at", "company", "username", "action", "call_id", "detail", "address"]
     list_filter = ["company", "action"]
     search_fields = ["username", "call_id", "detail"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Note)
+class NoteAdmin(admin.ModelAdmin):
+    """Read-only: notes are members' own, added and deleted on the call's page (where the
+    audit log records each); filterable per company."""
+
+    list_display = ["created_at", "company", "author_name", "call_id", "marks_handled", "text"]
+    list_filter = ["company", "marks_handled"]
+    list_select_related = ["company"]
+    search_fields = ["call_id", "author_name", "text"]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request) -> bool:

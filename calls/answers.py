@@ -177,6 +177,16 @@ def cached[T](company: Company, kind: str, identity: str, fetch: Callable[[], T]
     return _fetched_or_stale(company, key, fetch)
 
 
+def peek(company: Company, kind: str, identity: str) -> Answer[Any] | None:
+    """The answer for this key if one is fresh in memory or the cache, else None: never asks
+    Phone.inc, never waits on another request's fetch, and counts as no lookup."""
+    key = cache_key(company, kind, identity)
+    entry = _recent_fresh(key) or _entry_get(key)
+    if entry is None or not _is_fresh(entry):
+        return None
+    return Answer(entry.value, entry.fetched_at, from_cache=True)
+
+
 def _fetched_or_stale[T](company: Company, key: str, fetch: Callable[[], T]) -> Answer[T]:
     try:
         raise_if_cooling_down(company)

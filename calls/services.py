@@ -31,6 +31,7 @@ __all__ = [
     "list_calls",
     "listed",
     "page_budget",
+    "peek_list_calls",
 ]
 
 log = logging.getLogger("phonedash.services")
@@ -95,7 +96,19 @@ def list_calls(company: Company, filters: CallFilters) -> Answer[tuple[Call, ...
         calls = client_for(company).list_calls(transcripts=False, **filters.params())
         return tuple(listed(call) for call in calls)
 
-    return answers.cached(company, "list", repr(sorted(filters.params().items())), fetch)
+    return answers.cached(company, "list", _list_identity(filters), fetch)
+
+
+def peek_list_calls(company: Company, filters: CallFilters) -> Answer[tuple[Call, ...]] | None:
+    """The list's answer if the cache holds a fresh one, else None; never asks Phone.inc.
+
+    For what a page shows on the side, such as the navigation's count of open callbacks:
+    it must never cost a Phone.inc request, nor a wait on another request's fetch."""
+    return answers.peek(company, "list", _list_identity(filters))
+
+
+def _list_identity(filters: CallFilters) -> str:
+    return repr(sorted(filters.params().items()))
 
 
 def listed(call: Call) -> Call:

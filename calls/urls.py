@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path, register_converter
 
 from calls.phoneinc import CALL_ID_PATTERN
-from calls.views import call_detail, call_list, export, insights, recording
+from calls.views import call_detail, call_list, callbacks, export, insights, notes, recording
 
 
 class CallIdConverter:
@@ -23,10 +23,14 @@ register_converter(CallIdConverter, "call_id")
 app_name = "calls"
 urlpatterns = [
     path("", call_list.call_list, name="list"),
+    # Before the call routes: "callbacks" would read as a call id.
+    path("callbacks/", callbacks.callbacks_board, name="callbacks"),
     # Before the call ids: "insights" is one Phone.inc could issue.
     path("insights/", insights.call_insights, name="insights"),
     path("export.csv", export.call_export, name="export"),
     path("<call_id:call_id>/", call_detail.call_detail, name="detail"),
     path("<call_id:call_id>/recording/", recording.call_recording, name="recording"),
     path("<call_id:call_id>/transcript.txt", call_detail.call_transcript_text, name="transcript"),
+    path("<call_id:call_id>/notes/", notes.add_note, name="notes"),
+    path("<call_id:call_id>/notes/<int:note_id>/delete/", notes.delete_note, name="note_delete"),
 ]

@@ -4,8 +4,9 @@ Everything comes from `random.Random` with fixed seeds, so the same calls (ids, 
 transcripts) appear on every run; only their timestamps move, relative to the simulator's
 start, and always within the company's business hours. Special cases that a dashboard must
 render are placed on purpose, not left to chance: every state, an undocumented state, an
-unknown field, withheld caller IDs, missed calls, pending summaries, a very long transcript
-and the vendor documentation's own example call.
+unknown field, withheld caller IDs, missed calls, pending summaries, a very long transcript,
+the vendor documentation's own example call, and missed callers who were and were not called
+back (the callbacks board's story).
 """
 
 from __future__ import annotations
@@ -249,6 +250,61 @@ def recurring(profile: Profile, k: int, start: datetime) -> StoredCall:
     return live_call(profile, rng, start + timedelta(seconds=k * profile.live_every))
 
 
+# Missed callers told as a story on the busy account's callbacks board: (remote number, line
+# index, how long before the start it was missed, and what came after: None for nothing,
+# else (minutes after the missed call, direction, employee index, answered)). Numbers seen
+# nowhere else, so that no other seeded call returns them. "days" ones lie days back, before
+# the 50 most recent calls, where the dashboard looks each number up on its own.
+CALLBACK_STORY: tuple[tuple[str, int, timedelta, tuple[int, str, int, bool] | None], ...] = (
+    ("+16505550142", 0, timedelta(minutes=47), None),  # called twice, still waiting
+    ("+16505550142", 0, timedelta(minutes=31), None),
+    ("+19175550188", 1, timedelta(hours=3, minutes=10), (125, "outbound", 1, True)),
+    ("+13105550167", 2, timedelta(minutes=95), (15, "inbound", 2, True)),  # rang again
+    ("+17185550123", 0, timedelta(minutes=50), (10, "outbound", 0, False)),  # no answer
+    ("anonymous", 1, timedelta(minutes=22), None),  # withheld: can only be marked handled
+    ("+15035550111", 0, timedelta(days=4), (40, "outbound", 0, True)),
+    ("+12535550177", 1, timedelta(days=4), None),
+)
+STORY_DAYS_AT = (timedelta(hours=10, minutes=12), timedelta(hours=16, minutes=40))
+
+
+def callback_story(profile: Profile, start: datetime) -> list[StoredCall]:
+    """Missed calls that were and were not returned, at known times before `start` (those
+    days back at set office hours), with the calls that returned them or failed to."""
+    rng = random.Random(f"phonedash-simulator-callbacks-{profile.company.name}")
+    zone = ZoneInfo(profile.company.timezone)
+    calls = []
+    days_back = 0
+    for remote, line, before, after in CALLBACK_STORY:
+        if before >= timedelta(days=1):
+            day = start.astimezone(zone).date() - timedelta(days=before.days)
+            midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
+            missed_at = midnight + STORY_DAYS_AT[days_back % len(STORY_DAYS_AT)]
+            days_back += 1
+        else:
+            missed_at = start - before
+        main = profile.main_numbers[line % len(profile.main_numbers)]
+        fields = call_fields(
+            profile, rng, started=missed_at, remote=remote, main=main, answered=False
+        )
+        calls.append(StoredCall(fields, recording=False))
+        if after is None:
+            continue
+        minutes, direction, employee, answered = after
+        fields = call_fields(
+            profile,
+            rng,
+            started=missed_at + timedelta(minutes=minutes),
+            direction=direction,
+            remote=remote,
+            main=main,
+            employee=profile.employees[employee % len(profile.employees)],
+            answered=answered,
+        )
+        calls.append(StoredCall(fields, recording=answered))
+    return calls
+
+
 def seed_account(profile: Profile, start: datetime) -> list[StoredCall]:
     """Everything an account holds when the simulator starts."""
     if profile.history == 0:
@@ -260,6 +316,7 @@ def seed_account(profile: Profile, start: datetime) -> list[StoredCall]:
             live_call(profile, rng, start),
             live_call(profile, rng, start + timedelta(seconds=20)),
         ]
+        calls += callback_story(profile, start)
     if profile.main_numbers[0].id == VENDOR_EXAMPLE["main_number_id"]:
         calls.append(StoredCall(copy.deepcopy(VENDOR_EXAMPLE)))
     if not profile.live_every:  # a quieter account: one call still being created

@@ -19,6 +19,7 @@ from calls.models import AuditEvent
 from calls.phoneinc import MAX_LIMIT, PhoneIncError
 from calls.scope import EVERYTHING, Scope
 from calls.tenancy import company_required, content_forbidden
+from calls.views.notes import notes_context
 from calls.views.responses import fragment_for, render_error
 
 # While a call is live the page polls quickly; once it has ended it keeps polling slowly for
@@ -69,6 +70,7 @@ def call_detail(request: HttpRequest, company, call_id: str) -> HttpResponse:
     if fragment:
         return render(request, f"calls/call_detail.html#{fragment}", context)
     context["related_pending"] = True
+    context.update(notes_context(company, call_id, call))
     return render(request, "calls/call_detail.html", context)
 
 

@@ -1,0 +1,153 @@
+"""Where a callbacks board's calls and notes come from, for the page and for the nav's count.
+
+Two lists make the board: the company's 50 most recent inbound ended calls (its missed calls)
+and its 50 most recent calls (the later calls that may have returned them). A missed call older
+than the second list is matched against its number's own list (`phone_number=`, one request
+per distinct number), asked for only when the caller wants it (`check`): the page shows first
+and asks for those in a request of its own. Every answer goes through calls.services, so it is
+cached per company and parameters, single-flighted, and shares the request's Phone.inc budget;
+a member's scope is applied after, so the cache never holds one member's view.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from calls import callbacks, services
+from calls.callbacks import Board, Window
+from calls.models import Company
+from calls.notes import notes_on
+from calls.numbers import as_e164
+from calls.phoneinc import MAX_LIMIT, Call, PhoneIncError
+from calls.scope import Scope
+from calls.services import Answer, CallFilters
+
+log = logging.getLogger("phonedash.callbacks")
+
+INBOUND = CallFilters(direction="inbound", state="ended", limit=MAX_LIMIT)
+RECENT = CallFilters(limit=MAX_LIMIT)
+
+
+def by_number(number: str) -> CallFilters:
+    return CallFilters(phone_number=number, limit=MAX_LIMIT)
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A board and what the page says about it."""
+
+    board: Board
+    inbound: Answer[tuple[Call, ...]]
+    recent: Answer[tuple[Call, ...]] | None
+    recent_error: PhoneIncError | None  # the recent list failed: no row could be checked
+    lines: tuple[tuple[str, str], ...]  # (E.164, name) of the lines seen, for the filter
+    since: datetime | None  # the oldest inbound call looked at
+    complete: bool  # the inbound list holds every inbound call Phone.inc lists
+
+    @property
+    def stale(self) -> Answer[tuple[Call, ...]] | None:
+        """The older of the two lists when either is an old answer shown during a failure."""
+        answers = [a for a in (self.inbound, self.recent) if a is not None and a.is_stale]
+        return min(answers, key=lambda answer: answer.fetched_at) if answers else None
+
+
+def load(company: Company, scope: Scope, *, line: str | None = None, check: bool = False) -> Loaded:
+    """The board for this member; raises PhoneIncError when the missed calls cannot be read.
+
+    With `check`, numbers whose missed calls are older than the recent list are looked up,
+    each failure making its rows "could not check" rather than failing the board.
+    """
+    inbound = services.list_calls(company, INBOUND)
+    recent_error = None
+    try:
+        recent = services.list_calls(company, RECENT)
+    except PhoneIncError as error:
+        recent, recent_error = None, error
+    seen = scope.visible(inbound.value)
+    missed = _missed(seen, company.region, line)
+    notes = notes_on(company, [call.id for call in missed])
+    window = _window(recent.value, scope) if recent is not None else None
+    board = callbacks.build(missed, recent=window, notes=notes, region=company.region)
+    if check and board.to_check:
+        lookups = {number: _lookup(company, scope, number) for number in board.to_check}
+        board = callbacks.build(
+            missed, recent=window, lookups=lookups, notes=notes, region=company.region
+        )
+    starts = [call.started_at for call in inbound.value if call.started_at is not None]
+    return Loaded(
+        board=board,
+        inbound=inbound,
+        recent=recent,
+        recent_error=recent_error,
+        lines=_lines(seen, company.region, scope),
+        since=min(starts) if starts else None,
+        complete=len(inbound.value) < MAX_LIMIT,
+    )
+
+
+def peek_open_count(company: Company, scope: Scope) -> int | None:
+    """How many rows of the member's whole board need attention, from cached answers only;
+    None when the two lists are not both in the cache. A number whose lookup is not cached
+    counts as open, as the board shows it until checked. Never asks Phone.inc."""
+    inbound = services.peek_list_calls(company, INBOUND)
+    recent = services.peek_list_calls(company, RECENT)
+    if inbound is None or recent is None:
+        return None
+    missed = _missed(scope.visible(inbound.value), company.region, None)
+    if not missed:
+        return 0
+    notes = notes_on(company, [call.id for call in missed])
+    window = _window(recent.value, scope)
+    board = callbacks.build(missed, recent=window, notes=notes, region=company.region)
+    if board.to_check:
+        lookups = {}
+        for number in board.to_check:
+            answer = services.peek_list_calls(company, by_number(number))
+            if answer is not None:
+                lookups[number] = _window_for(number, answer.value, scope, company.region)
+        board = callbacks.build(
+            missed, recent=window, lookups=lookups, notes=notes, region=company.region
+        )
+    return board.open_count
+
+
+def _missed(calls: tuple[Call, ...], region: str, line: str | None) -> list[Call]:
+    return [
+        call
+        for call in calls
+        if call.is_missed and (line is None or as_e164(call.main_number, region) == line)
+    ]
+
+
+def _window(calls: tuple[Call, ...], scope: Scope) -> Window:
+    return Window.of(calls, MAX_LIMIT, shown=scope.visible(calls))
+
+
+def _window_for(number: str, calls: tuple[Call, ...], scope: Scope, region: str) -> Window:
+    """A number's own list, as a window: Phone.inc matches numbers best-effort, so only calls
+    whose remote number reads as the same one count."""
+    same = [call for call in scope.visible(calls) if callbacks.number_key(call, region) == number]
+    return Window.of(calls, MAX_LIMIT, shown=same)
+
+
+def _lookup(company: Company, scope: Scope, number: str) -> Window | None:
+    try:
+        answer = services.list_calls(company, by_number(number))
+    except PhoneIncError as error:
+        log.info("callbacks: could not look up a number's later calls: %s", error.title)
+        return None
+    return _window_for(number, answer.value, scope, company.region)
+
+
+def _lines(calls: tuple[Call, ...], region: str, scope: Scope) -> tuple[tuple[str, str], ...]:
+    """The lines the member can filter by: those of the calls seen, and their own."""
+    names: dict[str, str] = {}
+    for call in calls:
+        number = as_e164(call.main_number, region)
+        if number and number not in names:
+            names[number] = call.main_number_name or call.main_number_formatted or number
+    for number in scope.lines:
+        names.setdefault(number, number)
+    return tuple(sorted(names.items(), key=lambda item: (item[1].casefold(), item[0])))

@@ -1,0 +1,45 @@
+"""Notes on calls: the form that checks one, and the queries that read them per company.
+
+Notes are phonedash's own (the call stays at Phone.inc) and always read for one company, so a
+note never shows to another company, whatever call id is asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django import forms
+
+from calls.models import Company, Note
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label="Add a note",
+        max_length=Note.MAX_LENGTH,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Write the note first: it cannot be empty.",
+            "max_length": "Keep the note to %(limit_value)d characters (it has %(show_value)d).",
+        },
+    )
+    marks_handled = forms.BooleanField(label="Mark this missed call handled", required=False)
+
+    def __init__(self, *args, missed: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.missed = missed
+
+    def clean_marks_handled(self) -> bool:
+        marks = self.cleaned_data["marks_handled"]
+        if marks and not self.missed:
+            raise forms.ValidationError("Only a missed call can be marked handled.")
+        return marks
+
+
+def notes_on(company: Company, call_ids: Iterable[str]) -> list[Note]:
+    """The company's notes on these calls, oldest first."""
+    ids = sorted(set(call_ids))
+    if not ids:
+        return []
+    return list(Note.objects.filter(company=company, call_id__in=ids))

@@ -1,0 +1,97 @@
+"""The callbacks board: the company's missed calls, and whether, when and by whom each was
+returned, open ones first.
+
+The page itself asks Phone.inc for two lists at most (the missed calls and the latest calls).
+Missed calls older than the latest calls are checked against their numbers' own lists in a
+request of the board's own, made by htmx once the page shows (hx-trigger="load"), or by
+following the "check" link without JavaScript; the board reloads itself the same way after a
+note is saved or deleted anywhere on it (the `notesChanged` event).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from calls import callback_sources, phoneinc
+from calls.callback_form import ALL, DEFAULT_SHOW, SHOW, CallbackFilterForm
+from calls.callbacks import only_open
+from calls.phoneinc import MAX_LIMIT, PhoneIncError
+from calls.tenancy import company_required
+from calls.views.responses import fragment_for
+
+TEMPLATE = "calls/callbacks.html"
+FILTERS_ID = "callback-filters"  # the filter form: its requests push the board's address
+
+
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
+@company_required
+def callbacks_board(request: HttpRequest, company) -> HttpResponse:
+    form = CallbackFilterForm(request.GET or None, region=company.region, scope=request.scope)
+    fragment = fragment_for(request, "board")
+    context = {
+        "company": company,
+        "form": form,
+        "fragment": fragment,
+        "limit": MAX_LIMIT,
+        "show_choices": SHOW,
+        "show": DEFAULT_SHOW,
+        "lines": (),
+    }
+    status = 200
+    if form.is_bound and not form.is_valid():
+        status = 400
+    else:
+        show, line = form.show_value, form.line_value
+        query = board_query(show, line, request.embedded)
+        context.update(
+            show=show,
+            line=line,
+            board_url=reverse("calls:callbacks") + (f"?{query}" if query else ""),
+            check_query=board_query(show, line, request.embedded, check=True),
+        )
+        try:
+            loaded = callback_sources.load(
+                company,
+                request.scope,
+                line=line,
+                check=fragment == "board" or form.check_value,
+            )
+        except PhoneIncError as error:
+            context["error"], status = error, error.status
+            # A refused key or a wrong API URL needs an administrator, not another click.
+            context["can_retry"] = not isinstance(error, phoneinc.InvalidKey | phoneinc.NotFound)
+        else:
+            lines = loaded.lines
+            if line and line not in dict(lines):  # a line with no missed call in the window
+                lines = (*lines, (line, line))
+            context.update(
+                loaded=loaded,
+                board=loaded.board if show == ALL else only_open(loaded.board),
+                lines=lines,
+            )
+    template = f"{TEMPLATE}#board" if fragment else TEMPLATE
+    response = render(request, template, context, status=status)
+    error = context.get("error")
+    if isinstance(error, phoneinc.RateLimited):
+        response["Retry-After"] = str(error.retry_after)
+    if fragment and request.headers.get("HX-Trigger") == FILTERS_ID and "board_url" in context:
+        response["HX-Push-Url"] = context["board_url"]  # a filtered board is shareable
+    return response
+
+
+def board_query(show: str, line: str | None, embedded: bool, *, check: bool = False) -> str:
+    """The board's query string as a shareable link holds it: no defaults."""
+    params = {
+        "show": show if show != DEFAULT_SHOW else "",
+        "line": line or "",
+        "check": "1" if check else "",
+        "embed": "1" if embedded else "",
+    }
+    return urlencode({name: value for name, value in params.items() if value})
