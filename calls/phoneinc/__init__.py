@@ -9,7 +9,8 @@ and a small family of exceptions whose messages a manager can read. One module p
 - `parsing`: JSON into records, strict about shape and tolerant about content;
 - `errors`: the `PhoneIncError` family;
 - `deadline`: one deadline per request we serve, and the upstream time spent in it;
-- `client`: `PhoneIncClient`, its shared session, retries and timeouts.
+- `transport`: the shared session, whose sockets end every wait of a request at its deadline;
+- `client`: `PhoneIncClient`, its retries and timeouts.
 
 Callers import from the package: `from calls import phoneinc; phoneinc.Call`.
 """

@@ -6,7 +6,9 @@ exceptions of `calls.phoneinc.errors`. The reference is Phone.inc's Calls API pa
 this repository as docs/phone-inc-calls-api.txt (https://app.phone.inc/api/v1 is the
 production base URL).
 
-Free of Django on purpose: callers pass the API key, base URL and timeouts in.
+Free of Django on purpose: callers pass the API key, base URL and timeouts in. The sockets
+underneath (calls.phoneinc.transport) end every wait of an attempt at its deadline: connect,
+status line, headers, chunked framing and body alike.
 """
 
 from __future__ import annotations
@@ -21,13 +23,11 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from http.cookiejar import DefaultCookiePolicy
 from urllib.parse import quote, urlsplit
 
 import requests
-import urllib3
-from requests.adapters import HTTPAdapter
 
+from calls.phoneinc import transport
 from calls.phoneinc.deadline import MIN_ATTEMPT_SECONDS, record_attempt, request_time_left
 from calls.phoneinc.errors import (
     DEFAULT_RETRY_AFTER,
@@ -54,7 +54,6 @@ BACKOFF_BASE = 0.2  # seconds; doubles each retry, with jitter
 MAX_INLINE_RETRY_AFTER = 2  # a 429 asking for longer than this goes back to the user
 MAX_RETRY_AFTER = 86400  # a Retry-After further off than a day is taken as a day
 MAX_BODY_BYTES = 4 * 1024 * 1024  # 50 calls with long transcripts fit comfortably
-BODY_READ_BYTES = 64 * 1024  # at most this much per read; a read returns whatever has arrived
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
 STATE_PARAM_RE = re.compile(r"[a-z_]{1,32}")  # any well-formed state, documented or not
 
@@ -71,18 +70,7 @@ class _Secret(str):
         return "'********'"
 
 
-def _make_session() -> requests.Session:
-    """The shared session: pooled connections, no cookies, no urllib3 retries."""
-    session = requests.Session()
-    # One session serves every company: a cookie set for one must never travel with another.
-    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
-
-
-_SESSION = _make_session()
+_SESSION = transport.make_session()
 
 
 def _parse_retry_after(value: str | None) -> int:
@@ -266,31 +254,34 @@ class PhoneIncClient:
         started = self._clock()
         outcome = "?"
         try:
-            response = self._session.get(
-                url,
-                params=params,
-                headers={
-                    "User-Agent": USER_AGENT,
-                    "Accept": "application/json",
-                    "X-Api-Key": self._api_key,
-                },
-                timeout=(
-                    min(CONNECT_TIMEOUT, self.timeout, remaining),
-                    min(self.timeout, remaining),
-                ),
-                # A redirect would carry X-Api-Key to wherever it points: never follow one.
-                allow_redirects=False,
-                stream=True,
-            )
-            with response:
-                outcome = str(response.status_code)
-                return self._handle(response, deadline, not_found)
+            with transport.attempt_deadline(remaining):
+                response = self._session.get(
+                    url,
+                    params=params,
+                    headers={
+                        "User-Agent": USER_AGENT,
+                        "Accept": "application/json",
+                        "X-Api-Key": self._api_key,
+                    },
+                    timeout=(
+                        min(CONNECT_TIMEOUT, self.timeout, remaining),
+                        min(self.timeout, remaining),
+                    ),
+                    # A redirect would carry X-Api-Key to wherever it points: never follow one.
+                    allow_redirects=False,
+                    stream=True,
+                )
+                with response:
+                    outcome = str(response.status_code)
+                    return self._handle(response, deadline, not_found)
         except requests.Timeout as exc:
             outcome = type(exc).__name__
             error = Unavailable(TOO_SLOW_MESSAGE, detail=outcome)
             raise _Retry(error) from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             outcome = type(exc).__name__
+            if self._clock() >= deadline:  # cut off by the deadline, whatever urllib3 calls it
+                raise _Retry(Unavailable(TOO_SLOW_MESSAGE, detail=outcome)) from None
             raise _Retry(Unavailable(detail=outcome)) from None
         except requests.exceptions.ContentDecodingError as exc:
             outcome = type(exc).__name__
@@ -357,7 +348,7 @@ class PhoneIncClient:
             remaining = deadline - self._clock()
             if remaining <= 0:
                 raise Unavailable(TOO_SLOW_MESSAGE, detail="deadline reached reading the body")
-            chunk = self._read_some(response, min(self.timeout, remaining))
+            chunk = transport.read_some(response, min(self.timeout, remaining))
             if not chunk:
                 break
             size += len(chunk)
@@ -371,24 +362,3 @@ class PhoneIncClient:
             return json.loads(b"".join(chunks), parse_constant=_reject_constant)
         except (ValueError, RecursionError):
             raise BadAnswer(detail="answer is not JSON") from None
-
-    @staticmethod
-    def _read_some(response: requests.Response, wait: float) -> bytes:
-        """What has arrived of the body (decompressed), waiting at most `wait` seconds; b"" at
-        its end. Errors are raised as requests raises them while iterating a body."""
-        raw = response.raw
-        if not isinstance(raw, urllib3.BaseHTTPResponse):  # a file-like stand-in, in tests
-            return raw.read1(BODY_READ_BYTES)
-        sock = getattr(raw.connection, "sock", None)
-        if sock is not None:
-            sock.settimeout(wait)  # urllib3 sets the read timeout afresh for each request
-        try:
-            return raw.read1(BODY_READ_BYTES, decode_content=True)
-        except urllib3.exceptions.ReadTimeoutError as exc:
-            raise requests.ReadTimeout(exc) from None
-        except urllib3.exceptions.ProtocolError as exc:
-            raise requests.exceptions.ChunkedEncodingError(exc) from None
-        except urllib3.exceptions.DecodeError as exc:
-            raise requests.exceptions.ContentDecodingError(exc) from None
-        except urllib3.exceptions.SSLError as exc:
-            raise requests.exceptions.SSLError(exc) from None
