@@ -1,7 +1,8 @@
 """The insights chart: the window's calls over time, as bars a template draws in inline SVG.
 
 Calls are counted per hour of the company's time zone, per day once the window spans more
-than 48 hours, and per week beyond DAILY_UP_TO_DAYS days (a year of daily bars would be hairs).
+than 48 hours, and per week, month or year as it grows longer still (a year of daily bars would
+be hairs, and a window Phone.inc stretches over decades would be thousands of them).
 Each bar stacks answered, missed and outbound calls, and "other" for the rest (an inbound call
 still ringing, a direction Phone.inc has not documented). Geometry is in viewBox units, so the
 SVG scales to any width; colours are CSS classes (the CSP allows no inline style, and dark mode
@@ -19,9 +20,11 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from calls.phoneinc import Call
 
-HOUR, DAY, WEEK = "hour", "day", "week"
+HOUR, DAY, WEEK, MONTH, YEAR = "hour", "day", "week", "month", "year"
 HOURLY_UP_TO = timedelta(hours=48)
 DAILY_UP_TO_DAYS = 62
+WEEKLY_UP_TO_WEEKS = 60
+MONTHLY_UP_TO_MONTHS = 60
 KINDS = ("answered", "missed", "outbound", "other")  # bottom of a bar to its top
 KIND_LABELS = {
     "answered": "Answered",
@@ -95,7 +98,7 @@ class Mark:
 
 @dataclass(frozen=True, slots=True)
 class Chart:
-    unit: str  # HOUR, DAY or WEEK
+    unit: str  # HOUR, DAY, WEEK, MONTH or YEAR
     buckets: tuple[Bucket, ...]
     bars: tuple[Bar, ...]
     ticks: tuple[Mark, ...]  # up the side, from 0
@@ -142,10 +145,16 @@ class Chart:
 
 
 def unit_for(first: datetime, last: datetime, zone: tzinfo) -> str:
+    """The finest unit that gives the window a readable number of bars."""
     if last - first <= HOURLY_UP_TO:
         return HOUR
-    days = (last.astimezone(zone).date() - first.astimezone(zone).date()).days + 1
-    return DAY if days <= DAILY_UP_TO_DAYS else WEEK
+    start, end = first.astimezone(zone).date(), last.astimezone(zone).date()
+    if (end - start).days + 1 <= DAILY_UP_TO_DAYS:
+        return DAY
+    if (_day(last, zone, WEEK) - _day(first, zone, WEEK)).days // 7 + 1 <= WEEKLY_UP_TO_WEEKS:
+        return WEEK
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    return MONTH if months <= MONTHLY_UP_TO_MONTHS else YEAR
 
 
 def _hour_start(moment: datetime, zone: tzinfo) -> datetime:
@@ -155,8 +164,26 @@ def _hour_start(moment: datetime, zone: tzinfo) -> datetime:
 
 
 def _day(moment: datetime, zone: tzinfo, unit: str) -> date:
+    """The first day of the day, week (Monday), month or year that holds `moment`."""
     day = moment.astimezone(zone).date()
-    return day - timedelta(days=day.weekday()) if unit == WEEK else day
+    if unit == WEEK:
+        return day - timedelta(days=day.weekday())
+    if unit == MONTH:
+        return day.replace(day=1)
+    if unit == YEAR:
+        return day.replace(month=1, day=1)
+    return day
+
+
+def _after(day: date, unit: str) -> date:
+    """The first day of the next bucket."""
+    if unit == DAY:
+        return day + timedelta(days=1)
+    if unit == WEEK:
+        return day + timedelta(days=7)
+    if unit == MONTH:
+        return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return date(day.year + 1, 1, 1)
 
 
 def _hours(first: datetime, last: datetime, zone: tzinfo) -> list[datetime]:
@@ -175,7 +202,11 @@ def _labels(start: datetime, unit: str, first: bool) -> tuple[str, str]:
         return full, (f"{start:%a %H:%M}" if first or start.hour == 0 else f"{start:%H:%M}")
     if unit == DAY:
         return f"{start:%a %-d %b}", f"{start:%a %-d %b}"
-    return f"Week of {start:%a %-d %b}", f"{start:%-d %b}"
+    if unit == WEEK:
+        return f"Week of {start:%a %-d %b %Y}", f"{start:%-d %b}"
+    if unit == MONTH:
+        return f"{start:%B %Y}", f"{start:%b %Y}"
+    return f"{start:%Y}", f"{start:%Y}"
 
 
 def buckets(calls: Iterable[Call], zone: tzinfo) -> tuple[str, tuple[Bucket, ...]]:
@@ -194,9 +225,10 @@ def buckets(calls: Iterable[Call], zone: tzinfo) -> tuple[str, tuple[Bucket, ...
         for call in dated:
             counts.setdefault(_hour_start(call.started_at, zone), Counter())[kind_of(call)] += 1
     else:
-        step = 7 if unit == WEEK else 1
-        day, end = _day(first, zone, unit), _day(last, zone, unit)
-        keys = [day + timedelta(days=n) for n in range(0, (end - day).days + 1, step)]
+        day, end, keys = _day(first, zone, unit), _day(last, zone, unit), []
+        while day <= end:
+            keys.append(day)
+            day = _after(day, unit)
         starts = [datetime.combine(key, time(), tzinfo=zone) for key in keys]
         for call in dated:
             counts.setdefault(_day(call.started_at, zone, unit), Counter())[kind_of(call)] += 1

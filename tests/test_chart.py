@@ -87,8 +87,25 @@ def test_it_counts_per_week_over_long_windows():
     first = datetime(2025, 1, 1, 15, tzinfo=UTC)  # a Wednesday
     drawn = chart.build([started(first + timedelta(days=100)), started(first)], NEW_YORK)
     assert drawn.unit == chart.WEEK
-    assert drawn.buckets[0].label == "Week of Mon 30 Dec"
-    assert sum(b.total for b in drawn.buckets) == 2
+    assert drawn.buckets[0].label == "Week of Mon 30 Dec 2024"
+    assert len(drawn.buckets) == 15 and sum(b.total for b in drawn.buckets) == 2
+
+
+def test_it_counts_per_month_and_per_year_over_longer_ones():
+    first = datetime(2025, 11, 20, 15, tzinfo=UTC)
+    drawn = chart.build([started(first + timedelta(days=500)), started(first)], NEW_YORK)
+    assert drawn.unit == chart.MONTH
+    assert [b.label for b in drawn.buckets][:3] == [
+        "November 2025",
+        "December 2025",
+        "January 2026",
+    ]
+    assert len(drawn.buckets) == 18
+    # A window Phone.inc stretched over centuries still makes a readable number of bars.
+    ancient = datetime(1970, 1, 1, tzinfo=UTC)
+    drawn = chart.build([started(datetime(2200, 1, 1, tzinfo=UTC)), started(ancient)], NEW_YORK)
+    assert drawn.unit == chart.YEAR and len(drawn.buckets) == 231
+    assert (drawn.buckets[0].label, drawn.buckets[-1].label) == ("1969", "2199")
 
 
 def test_it_tells_the_two_one_oclocks_of_the_night_clocks_go_back_apart():
