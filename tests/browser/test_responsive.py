@@ -33,7 +33,7 @@ SEGMENTS = [
     },
     {"speaker": "Caller", "text": "Thanks, that's all.", "employee_id": None},
 ]
-# (URL name, path) of each page; {id} is an ended call with a transcript.
+# (URL name, path) of each page; {id} is an ended call with a transcript, {member} alice.
 PAGES = {
     "list": ("calls:list", "/calls/?limit=50"),
     "detail": ("calls:detail", "/calls/{id}/"),
@@ -42,8 +42,11 @@ PAGES = {
     "callbacks": ("calls:callbacks", "/calls/callbacks/"),
     "insights": ("calls:insights", "/calls/insights/"),
     "team": ("team", "/team/"),
+    "team member": ("team_member", "/team/{member}/"),
+    "team add": ("team_add", "/team/add/"),
     "audit": ("audit", "/audit/"),
 }
+SAMPLE_ARGS = {"calls:detail": [MISSING_CALL], "team_member": [1]}
 LATE = {"detail", "callbacks"}
 # Every link in a table row, scrolled to: inside the viewport, not covered, 24 px or more.
 ROW_LINKS = """() => [...document.querySelectorAll('main tbody tr a')].map(a => {
@@ -76,7 +79,7 @@ def routed_pages() -> dict[str, str]:
     pages = {}
     for name, (url_name, path) in PAGES.items():
         try:
-            reverse(url_name, args=[MISSING_CALL] if url_name == "calls:detail" else [])
+            reverse(url_name, args=SAMPLE_ARGS.get(url_name, []))
         except NoReverseMatch:
             continue
         pages[name] = path
@@ -101,6 +104,12 @@ def admin(alice):
     """alice runs Acme's team, so the team and audit pages open for her too."""
     Membership.objects.filter(user=alice).update(role=Membership.ADMIN)
     return alice
+
+
+@pytest.fixture
+def ids(admin, transcribed_call) -> dict[str, str]:
+    """What the page paths name: the transcribed call, alice's membership."""
+    return {"id": transcribed_call["id"], "member": str(admin.membership.pk)}
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +152,7 @@ def layout_problems(target, name: str) -> list[str]:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_it_fits_every_page_into_a_narrow_screen(
-    browser, dashboard, admin, transcribed_call, width
+    browser, dashboard, admin, transcribed_call, ids, width
 ):
     context, page = new_page(browser, width)
     try:
@@ -152,7 +161,7 @@ def test_it_fits_every_page_into_a_narrow_screen(
         sign_in(page, dashboard.url)
         pages = routed_pages()
         for name, path in pages.items():
-            page.goto(dashboard.url + path.format(id=transcribed_call["id"]))
+            page.goto(dashboard.url + path.format(**ids))
             settle(page, name)
             problems += layout_problems(page, name)
         # The list's rows keep their parts on a card; their links are real click targets.
@@ -214,7 +223,7 @@ def test_it_keeps_table_semantics_in_the_narrow_layout(browser, dashboard, admin
 
 @pytest.mark.parametrize("mode", ["light", "dark", "?theme=dark"])
 def test_it_has_no_serious_accessibility_violations_on_a_phone(
-    browser, dashboard, admin, transcribed_call, axe_source, mode
+    browser, dashboard, admin, transcribed_call, ids, axe_source, mode
 ):
     scheme = "light" if mode == "?theme=dark" else mode
     context, page = new_page(browser, 360, color_scheme=scheme)
@@ -228,7 +237,7 @@ def test_it_has_no_serious_accessibility_violations_on_a_phone(
         sign_in(page, dashboard.url)
         for name, path in routed_pages().items():
             walk[name] = path
-            page.goto(dashboard.url + path.format(id=transcribed_call["id"]))
+            page.goto(dashboard.url + path.format(**ids))
             settle(page, name)
             if forced:  # the theme given once to the login page holds on every page after
                 assert page.locator("html").get_attribute("data-theme") == "dark", name
@@ -242,7 +251,7 @@ def test_it_has_no_serious_accessibility_violations_on_a_phone(
 
 
 def test_it_fits_a_portals_narrow_column_in_its_theme(
-    page, dashboard, admin, transcribed_call, portal, settings, axe_source
+    page, dashboard, admin, transcribed_call, ids, portal, settings, axe_source
 ):
     settings.PHONEDASH_FRAME_ANCESTORS = [portal.origin]
     settings.SECURE_CSP = {**settings.SECURE_CSP, "frame-ancestors": [portal.origin]}
@@ -270,7 +279,7 @@ def test_it_fits_a_portals_narrow_column_in_its_theme(
     violations = {"detail": frame.evaluate(RUN_AXE)}
     pages = routed_pages()
     for name, path in pages.items():  # the frame says Sec-Fetch-Dest: iframe, so all embedded
-        frame.goto(dashboard.url + path.format(id=transcribed_call["id"]))
+        frame.goto(dashboard.url + path.format(**ids))
         settle(frame, name)
         assert frame.locator("body.embedded").count() == 1, name
         problems += layout_problems(frame, name)
