@@ -72,6 +72,12 @@ BACKGROUND_LUMINANCE = """() => {
 
 
 @pytest.fixture
+def simulator(fresh_simulator):
+    """A simulator of this module's own: the calls its tests add stay out of later tests."""
+    return fresh_simulator
+
+
+@pytest.fixture
 def transcribed_call(dashboard) -> dict:
     return dashboard.sim.add_call(
         ACME_KEY,
