@@ -13,8 +13,17 @@ from django import forms
 from calls.models import Company, Note
 
 
+class NoteText(forms.CharField):
+    """Line breaks as one character each, as the browser's maxlength counts them (it sends
+    them as CR LF): a note the textarea accepted is never refused as too long."""
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 class NoteForm(forms.Form):
-    text = forms.CharField(
+    text = NoteText(
         label="Add a note",
         max_length=Note.MAX_LENGTH,
         strip=True,

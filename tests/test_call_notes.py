@@ -292,3 +292,25 @@ def test_it_reads_globex_calls_with_globexs_key(charlie_client, charlie, simulat
     response = charlie_client.post(notes_url(call), {"text": "Globex note"})
     assert response.status_code == 302
     assert Note.objects.get().company == charlie.membership.company
+
+
+def test_it_counts_a_line_break_as_one_character_as_the_browser_does(alice_client, missed):
+    text = ("x" * 99 + "\r\n") * 20  # 2,000 characters in the textarea, 2,020 as sent
+    response = alice_client.post(notes_url(missed), {"text": text})
+    assert response.status_code == 302
+    assert Note.objects.get().text == ("x" * 99 + "\n") * 19 + "x" * 99
+
+
+def test_it_answers_a_note_on_another_line_as_it_answers_a_missing_call(
+    alice_client, alice, acme, missed, simulator
+):
+    note = Note.objects.create(
+        company=acme, call_id=missed["id"], author=alice, author_name="alice", text="x"
+    )
+    Membership.objects.filter(user=alice).update(lines=[SUPPORT])
+    with_note = alice_client.post(f"/calls/{missed['id']}/notes/{note.pk}/delete/")
+    without = alice_client.post(f"/calls/{missed['id']}/notes/{note.pk + 1}/delete/")
+    assert with_note.status_code == without.status_code == 404
+    token = re.compile(rb'(value=|"X-CSRFToken": |nonce=)"[^"]+"')  # fresh on every response
+    assert token.sub(b"", with_note.content) == token.sub(b"", without.content)
+    assert Note.objects.filter(pk=note.pk).exists()

@@ -299,6 +299,25 @@ def test_it_counts_open_callbacks_in_the_nav_only_from_the_cache(alice_client, s
     assert upstream(simulator) == 0
 
 
+def test_it_counts_again_in_the_nav_once_a_note_marks_a_callback_handled(alice_client, simulator):
+    """The count is memoised per answer and notes: a note (and its removal) shows at once."""
+    page = alice_client.get(URL, headers=BOARD).content.decode()
+    before = int(nav_count(alice_client.get("/calls/").content.decode()).partition("<")[0])
+    latest = re.search(
+        rf'<tr id="callback-([^"]+)"[^>]*>\s*<th[^>]*><a href="[^"]*{TWICE[1:]}', page
+    )
+    assert latest and before > 0
+    alice_client.post(
+        f"/calls/{latest.group(1)}/notes/", {"text": "Called.", "marks_handled": "on"}
+    )
+    after = nav_count(alice_client.get("/calls/").content.decode())
+    assert after.startswith(f"{before - 1}<") or (before == 1 and after == "0")
+    note = Note.objects.get(call_id=latest.group(1))
+    alice_client.post(f"/calls/{latest.group(1)}/notes/{note.pk}/delete/")
+    again = nav_count(alice_client.get("/calls/").content.decode())
+    assert again.startswith(f"{before}<")
+
+
 def test_it_counts_only_the_members_lines_in_the_nav(alice_client, bob, simulator):
     alice_client.get(URL, headers=BOARD)
     everyone = nav_count(alice_client.get("/calls/").content.decode())
@@ -355,3 +374,22 @@ def test_it_reads_globex_callbacks_with_globexs_key(charlie_client, simulator):
     )
     page = charlie_client.get(URL).content.decode()
     assert "+447911123999" in rows(page)
+
+
+@pytest.mark.parametrize("odd_id", ["odd.id", "x" * 65, "appel-ñ"])
+def test_it_shows_a_missed_call_whose_id_our_urls_cannot_take(alice_client, simulator, odd_id):
+    simulator.add_call(
+        ACME_KEY,
+        id=odd_id,
+        from_="+12065550199",
+        direction="inbound",
+        state="ended",
+        answered_at=None,
+        duration=None,
+        employees=[],
+        started_at=simulator.now() - timedelta(minutes=4),
+    )
+    for headers in ({}, BOARD):
+        response = alice_client.get(URL, headers=headers)
+        assert response.status_code == 200
+        assert "waiting 4 min" in rows(response.content.decode())["+12065550199"]

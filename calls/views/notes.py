@@ -80,12 +80,14 @@ def add_note(request: HttpRequest, company, call_id: str) -> HttpResponse:
 @post_only
 @company_required
 def delete_note(request: HttpRequest, company, call_id: str, note_id: int) -> HttpResponse:
-    note = Note.objects.filter(company=company, call_id=call_id, pk=note_id).first()
-    if note is None:
-        return render_error(request, phoneinc.NotFound("There is no such note on this call."))
+    # The call first: a call this member may not see answers exactly as a missing one does,
+    # whether or not it has notes.
     call = _visible_call(request, company, call_id)
     if isinstance(call, HttpResponse):
         return call
+    note = Note.objects.filter(company=company, call_id=call_id, pk=note_id).first()
+    if note is None:
+        return render_error(request, phoneinc.NotFound("There is no such note on this call."))
     if note.author_id != request.user.pk:
         return forbidden(
             request, "Not your note", "You can delete only the notes you wrote yourself."
