@@ -1,5 +1,8 @@
 """Phone.inc answers in the shared cache: entries, single flight, stale answers, the breaker.
 
+The shared cache is reached through calls.shared_cache, where an outage costs a log line and a
+few seconds' skip instead of the page.
+
 Every entry is keyed by company, so one company can never be served another's answer. An
 entry stays *fresh* for PHONEDASH_CACHE_SECONDS and is kept PHONEDASH_STALE_SECONDS longer so
 that, when Phone.inc fails, the page can still show the last good answer marked with its age.
@@ -13,6 +16,12 @@ served this way; misses, stale answers and single flight always go through the s
 
 Waits and fetches count against the page's Phone.inc budget (services.page_budget), which the
 request middleware opens once per request; outside one, a wait lasts at most the lock's life.
+
+Each company has a bounded share: at most PHONEDASH_CACHE_ANSWERS_PER_COMPANY answers (and as
+many failure notices) in the shared cache, its own oldest deleted first, so that however many
+distinct filters one company's members try, no other company's answer is pushed out, and it is
+still there to show during an outage; and its requests to Phone.inc count against its
+per-minute share (calls.quotas).
 """
 
 from __future__ import annotations
@@ -29,9 +38,10 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 
-from calls import memo, payloads, phoneinc
+from calls import memo, payloads, phoneinc, quotas, shared_cache
 from calls.models import Company
 from calls.phoneinc import Call, PhoneIncError, RateLimited
+from calls.shared_cache import SharedCache
 
 log = logging.getLogger("phonedash.services")
 T = TypeVar("T")
@@ -107,12 +117,15 @@ _lookups: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
 def cache_lookups_reset() -> None:
     """Start afresh; called at the start of each request we serve."""
     _lookups.set(())
+    shared_cache.trouble_reset()
 
 
 def cache_lookups() -> tuple[str, ...]:
     """Since the reset, per lookup: "hit" (fresh in the cache), "miss" (asked for upstream, or
-    for another request's fetch), or "miss" then "stale" (Phone.inc failed, an old answer shown)."""
-    return _lookups.get()
+    for another request's fetch), or "miss" then "stale" (Phone.inc failed, an old answer shown);
+    then "unavailable" once if the cache failed this request or was being skipped."""
+    trouble = ("unavailable",) if shared_cache.had_trouble() else ()
+    return (*_lookups.get(), *trouble)
 
 
 def _note_lookup(outcome: str) -> None:
@@ -122,33 +135,8 @@ def _note_lookup(outcome: str) -> None:
 # --- The shared cache, and its outages ----------------------------------------------------------
 
 
-class SharedCache:
-    """Django's cache, where an outage costs a log line instead of the page: each operation that
-    fails logs "cache unavailable (op): ErrorName" and answers as an empty cache would, so that
-    requests go to Phone.inc. Reads the module's `cache` on every call (tests replace it)."""
-
-    def get(self, key: str) -> Any:
-        return self._try("get", None, key)
-
-    def add(self, key: str, value: object, timeout: float) -> bool:
-        return self._try("add", True, key, value, timeout)  # as if the lock were ours
-
-    def set(self, key: str, value: object, timeout: float) -> None:
-        self._try("set", None, key, value, timeout)
-
-    def delete(self, key: str) -> None:
-        self._try("delete", None, key)
-
-    @staticmethod
-    def _try(op: str, unavailable: Any, *args: object) -> Any:
-        try:
-            return getattr(cache, op)(*args)
-        except Exception as error:
-            log.warning("cache unavailable (%s): %s", op, type(error).__name__)
-            return unavailable
-
-
-shared = SharedCache()
+# Reads this module's `cache` on every call, so that tests can replace it.
+shared = SharedCache(lambda: cache)
 
 
 def cache_key(company: Company, kind: str, identity: str) -> str:
@@ -162,19 +150,34 @@ def _cooldown_key(company: Company) -> str:
     return f"calls:{KEY_VERSION}:{company.pk}:cooldown"
 
 
+def _share_key(company: Company, kind: str) -> str:
+    """The index of the company's answers (or failure notices) in the cache, oldest first."""
+    return f"calls:{KEY_VERSION}:{company.pk}:share:{kind}"
+
+
 # --- Fresh, stale, or fetched once --------------------------------------------------------------
 
 
-def cached[T](company: Company, kind: str, identity: str, fetch: Callable[[], T]) -> Answer[T]:
+def cached[T](
+    company: Company,
+    kind: str,
+    identity: str,
+    fetch: Callable[[], T],
+    *,
+    searcher: int | None = None,
+) -> Answer[T]:
     """The answer for this key: fresh from memory or the cache, else fetched (once for all
-    concurrent misses), else, when Phone.inc fails, the last good one marked stale."""
+    concurrent misses), else, when Phone.inc fails, the last good one marked stale.
+
+    A fetch counts against the company's requests per minute, and against the searches per
+    minute of member `searcher` when one is given (calls.quotas)."""
     key = cache_key(company, kind, identity)
     entry = _recent_fresh(key) or _entry_get(key)
     if entry is not None and _is_fresh(entry):
         _note_lookup("hit")
         return Answer(entry.value, entry.fetched_at, from_cache=True)
     _note_lookup("miss")
-    return _fetched_or_stale(company, key, fetch)
+    return _fetched_or_stale(company, key, fetch, searcher)
 
 
 def peek(company: Company, kind: str, identity: str) -> Answer[Any] | None:
@@ -187,16 +190,18 @@ def peek(company: Company, kind: str, identity: str) -> Answer[Any] | None:
     return Answer(entry.value, entry.fetched_at, from_cache=True)
 
 
-def _fetched_or_stale[T](company: Company, key: str, fetch: Callable[[], T]) -> Answer[T]:
+def _fetched_or_stale[T](
+    company: Company, key: str, fetch: Callable[[], T], searcher: int | None
+) -> Answer[T]:
     try:
         raise_if_cooling_down(company)
         failing = _failing(key)
         if failing is None:
-            return _fetch_once(company, key, fetch)
+            return _fetch_once(company, key, fetch, searcher=searcher)
         error, may_probe = failing
         if not may_probe:
             raise error  # shown with the old answer, without asking Phone.inc
-        return _fetch_once(company, key, fetch, busy=error)
+        return _fetch_once(company, key, fetch, searcher=searcher, busy=error)
     except PhoneIncError as error:
         if isinstance(error, phoneinc.NotFound | phoneinc.InvalidKey):
             raise
@@ -237,7 +242,12 @@ def _failing(key: str) -> tuple[PhoneIncError, bool] | None:
 
 
 def _fetch_once[T](
-    company: Company, key: str, fetch: Callable[[], T], *, busy: PhoneIncError | None = None
+    company: Company,
+    key: str,
+    fetch: Callable[[], T],
+    *,
+    searcher: int | None = None,
+    busy: PhoneIncError | None = None,
 ) -> Answer[T]:
     """Fetch under a lock so that concurrent misses for one key make one upstream request.
 
@@ -263,7 +273,7 @@ def _fetch_once[T](
                     return Answer(entry.value, entry.fetched_at, from_cache=True)
                 if deadline - time.monotonic() < phoneinc.MIN_ATTEMPT_SECONDS:
                     raise _too_slow("took over a lock with no time left to fetch")
-                return _fetch_and_store(company, key, notice_key, fetch)
+                return _fetch_and_store(company, key, notice_key, fetch, searcher)
             finally:
                 if shared.get(lock_key) == token:
                     shared.delete(lock_key)
@@ -286,28 +296,44 @@ def _fetch_once[T](
 
 
 def _too_slow(detail: str) -> phoneinc.Unavailable:
+    """Out of time before asking Phone.inc: the cache's doing when it failed this request."""
+    if shared_cache.had_trouble():
+        log.warning("the cache took this request's time (%s); Phone.inc not asked", detail)
+        return shared_cache.CacheUnavailable(detail=f"cache unavailable; {detail}")
     return phoneinc.Unavailable(phoneinc.TOO_SLOW_MESSAGE, detail=detail)
 
 
 def _fetch_and_store[T](
-    company: Company, key: str, notice_key: str, fetch: Callable[[], T]
+    company: Company, key: str, notice_key: str, fetch: Callable[[], T], searcher: int | None
 ) -> Answer[T]:
+    left = phoneinc.request_time_left()
+    if left is not None and left < phoneinc.MIN_ATTEMPT_SECONDS and shared_cache.had_trouble():
+        raise _too_slow("no time left to fetch")
+    quotas.charge(shared, company, searcher)  # over a share: refused, and no notice for others
     try:
         value = fetch()
-    except RateLimited as error:
-        start_cooldown(company, error.retry_after)
-        shared.set(notice_key, FailureNotice(time.time(), error), FAILURE_NOTICE_SECONDS)
-        raise
     except PhoneIncError as error:
-        shared.set(notice_key, FailureNotice(time.time(), error), FAILURE_NOTICE_SECONDS)
+        if isinstance(error, RateLimited):
+            start_cooldown(company, error.retry_after)
+        _store(company, notice_key, FailureNotice(time.time(), error))
         raise
     fetched_at = time.time()
-    ttl = settings.PHONEDASH_CACHE_SECONDS + settings.PHONEDASH_STALE_SECONDS
-    if ttl > 0:
+    if settings.PHONEDASH_CACHE_SECONDS + settings.PHONEDASH_STALE_SECONDS > 0:
         payload = payloads.dumps(value)
-        shared.set(key, CacheEntry(fetched_at, payload), ttl)
+        _store(company, key, CacheEntry(fetched_at, payload))
         _recent.put(key, Entry(fetched_at, value, len(payload)))
     return Answer(value, fetched_at)
+
+
+def _store(company: Company, key: str, record: CacheEntry | FailureNotice) -> None:
+    """Keep an answer (or a failure notice) within the company's share of the cache."""
+    if isinstance(record, FailureNotice):
+        kind, ttl = "notices", FAILURE_NOTICE_SECONDS
+    else:
+        kind, ttl = "answers", settings.PHONEDASH_CACHE_SECONDS + settings.PHONEDASH_STALE_SECONDS
+    shared.set(key, record, ttl)
+    keep = settings.PHONEDASH_CACHE_ANSWERS_PER_COMPANY
+    shared.keep_newest(_share_key(company, kind), key, keep, ttl)
 
 
 def _entry_get(key: str) -> Entry | None:

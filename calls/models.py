@@ -194,6 +194,24 @@ class AuditEvent(models.Model):
         return f"{self.username} {self.get_action_display().lower()} at {when}"
 
 
+class LoginCounter(models.Model):
+    """Sign-in attempts for one account or one address (phonedash.login_counters).
+
+    In the database so that every worker and host counts the same attempts, with or without
+    Redis. `key` is a digest: no username or address is kept in clear. Times are
+    time.time() seconds.
+    """
+
+    key = models.CharField(max_length=80, unique=True)
+    failures = models.IntegerField(default=0, help_text="Wrong passwords in this window.")
+    pending = models.IntegerField(default=0, help_text="Attempts being checked right now.")
+    window_started = models.FloatField(default=0)
+    locked_until = models.FloatField(default=0)
+
+    def __str__(self) -> str:
+        return self.key.split(":")[0]
+
+
 def company_of(user) -> Company | None:
     """The user's company, or None (anonymous users and users without a membership)."""
     if not user.is_authenticated:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from calls import answers, encryption, phoneinc
+from calls import answers, encryption, phoneinc, quotas
 from calls.answers import Answer, cache_lookups, cache_lookups_reset
 from calls.models import Company
 from calls.phoneinc import Call, RateLimited
@@ -91,12 +91,17 @@ def client_for(company: Company) -> phoneinc.PhoneIncClient:
         raise phoneinc.InvalidKey(detail=str(error)) from None
 
 
-def list_calls(company: Company, filters: CallFilters) -> Answer[tuple[Call, ...]]:
+def list_calls(
+    company: Company, filters: CallFilters, *, searcher: int | None = None
+) -> Answer[tuple[Call, ...]]:
+    """The company's calls for these filters. `searcher`: the id of the member whose search
+    this is (the call list's filters), so that their searches per minute are bounded too."""
+
     def fetch() -> tuple[Call, ...]:
         calls = client_for(company).list_calls(transcripts=False, **filters.params())
         return tuple(listed(call) for call in calls)
 
-    return answers.cached(company, "list", _list_identity(filters), fetch)
+    return answers.cached(company, "list", _list_identity(filters), fetch, searcher=searcher)
 
 
 def peek_list_calls(company: Company, filters: CallFilters) -> Answer[tuple[Call, ...]] | None:
@@ -139,6 +144,7 @@ def get_call_fresh(company: Company, call_id: str) -> Call:
     if not phoneinc.is_valid_call_id(call_id):
         raise phoneinc.NotFound()
     answers.raise_if_cooling_down(company)
+    quotas.charge(answers.shared, company)
     try:
         return client_for(company).get_call(call_id)
     except RateLimited as error:

@@ -1,14 +1,18 @@
-"""Login throttling: too many failures for an account or from an address lock it for a while.
+"""Login throttling: too many failures for an account or from an address pause it for a while.
 
-Counters live in Django's cache, so with REDIS_URL they are shared by every worker and host.
+Both sign-in pages (the dashboard's and the admin's) and both password-change forms count an
+attempt before checking its password (phonedash.login_counters, in the database, so the limit
+holds exactly across workers and hosts, with or without Redis); a wrong old password counts
+as a failed sign-in for that account. A refused attempt re-shows the same page, in the portal's
+frame too, with a message saying for how long, and answers 429 with Retry-After.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
-import time
+from collections.abc import Callable
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -16,14 +20,20 @@ from django.contrib import admin
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.views import LoginView
-from django.core.cache import cache
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.views import LoginView, PasswordChangeView
+from django.db import DatabaseError
+from django.urls import reverse
 
+from phonedash import login_counters
 from phonedash.urlquery import with_embed
 
 log = logging.getLogger("phonedash.security")
 
+# When the counters cannot be written, an attempt is refused unchecked: try again after this.
+UNAVAILABLE_RETRY_SECONDS = 30
+BUSY_MESSAGE = "Too many attempts at once for this account. Please try again in a few seconds."
+UNAVAILABLE_MESSAGE = "Signing in is not possible right now. Please try again in a moment."
 
 _warned_about_proxies = False
 
@@ -48,77 +58,62 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
-def _keys(username: str, address: str) -> list[str]:
-    account = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-    where = hashlib.sha256(address.encode()).hexdigest()[:32]
-    return [f"login:account:{account}", f"login:address:{where}"]
+class CountedAttempts:
+    """What the throttled forms share: count the attempt, check the password, settle the count.
+
+    `refusal_status` (429, or 503 when the counters cannot be written) and `retry_after`
+    (seconds) are set when the attempt was refused without its password being checked.
+    """
+
+    request: Any
+    error_messages: dict[str, str]
+    refusal_status = 0
+    retry_after = 0
+
+    def counted(self, username: str, check: Callable[[], Any], wrong_password: str) -> Any:
+        """`check()`'s result; a ValidationError coded `wrong_password` counts as a failure."""
+        try:
+            reservation = login_counters.reserve(username, client_address(self.request))
+        except login_counters.Busy as busy:
+            raise self._refused(429, busy.seconds, BUSY_MESSAGE) from None
+        except login_counters.Paused as paused:
+            minutes = max(1, math.ceil(paused.seconds / 60))
+            message = self.error_messages["throttled"] % {"minutes": minutes}
+            raise self._refused(429, paused.seconds, message) from None
+        except DatabaseError as error:
+            log.error("login counters unavailable (%s): attempt refused", type(error).__name__)
+            raise self._refused(503, UNAVAILABLE_RETRY_SECONDS, UNAVAILABLE_MESSAGE) from None
+        try:
+            result = check()
+        except forms.ValidationError as error:
+            if error.code == wrong_password:
+                reservation.failed()
+            else:
+                reservation.released()
+            raise
+        except BaseException:
+            reservation.released()
+            raise
+        reservation.released()
+        return result
+
+    def _refused(self, status: int, seconds: int, message: str) -> forms.ValidationError:
+        self.refusal_status, self.retry_after = status, seconds
+        return forms.ValidationError(message, code="throttled")
 
 
-def _limit(key: str) -> int:
-    """Failures allowed: an office behind one NAT address may need more than one account."""
-    if key.startswith("login:address:"):
-        return settings.PHONEDASH_LOGIN_ADDRESS_FAILURES
-    return settings.PHONEDASH_LOGIN_FAILURES
-
-
-def locked_for(username: str, address: str) -> int:
-    """Seconds until a login may be tried again for this account or address (0: not locked)."""
-    now = time.time()
-    try:
-        until = cache.get_many([f"{key}:locked" for key in _keys(username, address)])
-    except Exception:
-        log.warning("cache unavailable: login throttling skipped")
-        return 0
-    # A lock whose deadline has passed but whose cache entry lingers (a TTL rounded up, clocks
-    # of two hosts a little apart) no longer counts.
-    return max([0, *(math.ceil(value - now) for value in until.values())])
-
-
-def record_failure(username: str, address: str) -> None:
-    window = settings.PHONEDASH_LOGIN_LOCKOUT_MINUTES * 60
-    try:
-        for key in _keys(username, address):
-            count_key = f"{key}:failures"
-            cache.add(count_key, 0, window)
-            try:
-                count = cache.incr(count_key)
-            except ValueError:  # expired between add and incr
-                cache.set(count_key, 1, window)
-                count = 1
-            if count >= _limit(key):
-                cache.set(f"{key}:locked", time.time() + window, window)
-                cache.delete(count_key)
-                log.warning("login locked after %s failures (%s)", count, key.split(":")[1])
-    except Exception:
-        log.warning("cache unavailable: login failure not counted")
-
-
-class ThrottledAuthenticationForm(AuthenticationForm):
+class ThrottledAuthenticationForm(CountedAttempts, AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "throttled": "Too many failed sign-in attempts. For your security, signing in is "
         "paused for %(minutes)s more minute(s). Please try again later.",
     }
 
-    retry_after = 0  # seconds, when the attempt was refused because signing in is paused
-
     def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        address = client_address(self.request)
-        wait = locked_for(username, address)
-        if wait:
-            self.retry_after = wait
-            raise forms.ValidationError(
-                self.error_messages["throttled"],
-                code="throttled",
-                params={"minutes": max(1, math.ceil(wait / 60))},
-            )
-        try:
-            return super().clean()
-        except forms.ValidationError as error:
-            if error.code == "invalid_login":
-                record_failure(username, address)
-            raise
+        username = self.cleaned_data.get("username")
+        if not username or not self.cleaned_data.get("password"):
+            return super().clean()  # nothing to check: the form says what is missing
+        return self.counted(username, super().clean, "invalid_login")
 
 
 class ThrottledLoginView(LoginView):
@@ -149,9 +144,53 @@ def admin_login(request, extra_context=None):
     return response
 
 
+class ThrottledPasswordChangeForm(CountedAttempts, PasswordChangeForm):
+    """The signed-in member's password change: a wrong old password is a failed sign-in for
+    the account, and the form is refused while the account or the address is paused."""
+
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "throttled": "Too many wrong passwords. For your security, changing the password is "
+        "paused for %(minutes)s more minute(s). Please try again later.",
+    }
+
+    def __init__(self, user, *args, request, **kwargs) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self):
+        check = super().clean_old_password
+        return self.counted(self.user.get_username(), check, "password_incorrect")
+
+
+class ThrottledAdminPasswordChangeForm(ThrottledPasswordChangeForm):
+    required_css_class = "required"  # as the admin's own form
+
+
+class ThrottledPasswordChangeView(PasswordChangeView):
+    form_class = ThrottledAdminPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form):
+        return refused(super().form_invalid(form), form)
+
+
+def admin_password_change(request, extra_context=None):
+    """The admin's own password change (AdminSite.password_change), throttled like ours."""
+    request.current_app = admin.site.name
+    return ThrottledPasswordChangeView.as_view(
+        success_url=reverse("admin:password_change_done", current_app=admin.site.name),
+        extra_context={**admin.site.each_context(request), **(extra_context or {})},
+    )(request)
+
+
 def refused(response, form):
-    """A login page re-shown because signing in is paused answers 429 with Retry-After."""
-    if form.has_error("__all__", "throttled"):
-        response.status_code = 429
+    """A page re-shown because its attempt was refused unchecked answers 429 (503 when the
+    counters cannot be written) with Retry-After."""
+    status = getattr(form, "refusal_status", 0)
+    if status:
+        response.status_code = status
         response["Retry-After"] = str(form.retry_after)
     return response

@@ -67,9 +67,11 @@ def ids_of(request: HttpRequest) -> tuple[int | None, int | None]:
 
 
 def cache_summary(lookups: tuple[str, ...]) -> str | None:
-    """What this request's cache lookups found: "hit", "miss", "hit+miss", "miss+stale"..."""
+    """What this request's cache lookups found: "hit", "miss", "hit+miss", "miss+stale"...,
+    with "+unavailable" when the cache failed the request or was being skipped."""
     found = set(lookups)
-    return "+".join(word for word in ("hit", "miss", "stale") if word in found) or None
+    words = ("hit", "miss", "stale", "unavailable")
+    return "+".join(word for word in words if word in found) or None
 
 
 class RequestLogMiddleware:

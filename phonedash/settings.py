@@ -122,13 +122,18 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_url("REDIS_URL", None, schemes=("redis", "rediss", "unix"))
+# Seconds Redis may take to accept a connection, and to answer each operation: it answers in
+# about a millisecond, so one that takes longer is down (the cache is then skipped for a few
+# seconds) and a page goes on to Phone.inc within its budget.
+PHONEDASH_REDIS_TIMEOUT = env_number("PHONEDASH_REDIS_TIMEOUT", 0.5, minimum=0.05, maximum=5)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "phonedash.redis_cache.RedisCache",  # Django's, reusing its Redis clients
+            # Django's, with short socket timeouts (PHONEDASH_REDIS_TIMEOUT), reused clients
+            # and the atomic counters and indexes calls.shared_cache uses.
+            "BACKEND": "phonedash.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "phonedash",
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:
@@ -152,6 +157,21 @@ PHONEDASH_STALE_SECONDS = env_int("PHONEDASH_STALE_SECONDS", 3600, minimum=0, ma
 PHONEDASH_UPSTREAM_TIMEOUT = env_number("PHONEDASH_UPSTREAM_TIMEOUT", 8, minimum=0.5, maximum=9.5)
 # A page never waits longer than this for Phone.inc in all, retries included.
 PHONEDASH_UPSTREAM_BUDGET = 10.0
+# Each company's share (calls.answers, calls.quotas): answers it keeps in the shared cache (its
+# own oldest go first, never another company's), and requests phonedash makes to Phone.inc
+# for it per minute.
+PHONEDASH_CACHE_ANSWERS_PER_COMPANY = env_int(
+    "PHONEDASH_CACHE_ANSWERS_PER_COMPANY", 100, minimum=10, maximum=10000
+)
+PHONEDASH_COMPANY_REQUESTS_PER_MINUTE = env_int(
+    "PHONEDASH_COMPANY_REQUESTS_PER_MINUTE", 600, minimum=10, maximum=100000
+)
+# Searches of the call list one member may send to Phone.inc per minute (answers already in the
+# cache do not count): below the company's share, so one member's flood slows that member
+# before it slows anyone else.
+PHONEDASH_SEARCHES_PER_MINUTE = env_int(
+    "PHONEDASH_SEARCHES_PER_MINUTE", 30, minimum=1, maximum=100000
+)
 
 # --- Auth -------------------------------------------------------------------------------------
 

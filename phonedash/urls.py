@@ -10,12 +10,14 @@ from phonedash.login_throttle import (
     ThrottledAdminAuthenticationForm,
     ThrottledLoginView,
     admin_login,
+    admin_password_change,
 )
 
 admin.site.site_header = "phonedash administration"
 admin.site.site_title = "phonedash admin"
 admin.site.login_form = ThrottledAdminAuthenticationForm
 admin.site.login = admin_login  # before admin.site.urls below, which routes to it
+admin.site.password_change = admin_password_change
 
 urlpatterns = [
     path("", call_list.index, name="index"),

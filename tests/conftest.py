@@ -10,6 +10,7 @@ import os
 import pytest
 from django.core.cache import cache
 
+from calls import answers
 from calls.models import Company, Membership
 from calls.simulator import SEED_COMPANIES, Simulator
 
@@ -66,8 +67,10 @@ def fresh_simulator(settings):
 
 @pytest.fixture(autouse=True)
 def clear_cache():
+    answers.shared.reset()  # a test that broke the cache leaves no skipping behind
     cache.clear()
     yield
+    answers.shared.reset()
     cache.clear()
 
 

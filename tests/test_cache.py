@@ -26,3 +26,27 @@ def test_it_behaves_as_djangos_redis_cache(cache):
     assert cache.get("entry") == (1.5, ("a", "b")) and cache.get("lock") == "token"
     cache.delete("lock")
     assert cache.get("lock") is None
+
+
+def test_it_answers_within_a_short_socket_timeout_by_default(cache, settings):
+    options = cache._cache._pool_options
+    assert options["socket_timeout"] == options["socket_connect_timeout"]
+    assert options["socket_timeout"] == settings.PHONEDASH_REDIS_TIMEOUT <= 1
+
+
+def test_it_counts_atomically_in_a_window_that_expires(cache):
+    assert [cache.count("window", 30) for _ in range(3)] == [1, 2, 3]
+    assert cache.get("window") == 3
+    client = cache._cache.get_client()
+    assert 0 < client.ttl(cache.make_key("window")) <= 30, "the window's first count set it"
+
+
+def test_it_keeps_only_the_newest_keys_of_an_index(cache):
+    for n in range(5):
+        cache.set(f"answer{n}", n, 60)
+        cache.keep_newest("index", f"answer{n}", 3, 60)
+    assert [cache.get(f"answer{n}") for n in range(5)] == [None, None, 2, 3, 4]
+    cache.keep_newest("index", "answer2", 3, 60)  # noted again: the newest now
+    cache.set("answer5", 5, 60)
+    assert cache.keep_newest("index", "answer5", 3, 60) == 1
+    assert [cache.get(f"answer{n}") for n in range(2, 6)] == [2, None, 4, 5]

@@ -9,6 +9,7 @@ show that both workers took part.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,11 +106,10 @@ def run_manage(env: dict[str, str], *args: str) -> None:
     assert result.returncode == 0, f"manage.py {args[0]}: {result.stderr}"
 
 
-@pytest.fixture(scope="module")
-def deployment(served_simulator, tmp_path_factory):
-    redis_url = redis_for_tests()
-    _sim, simulator_server = served_simulator
-    folder = tmp_path_factory.mktemp("deployment")
+@contextlib.contextmanager
+def deployed(simulator_url: str, folder: Path, redis_url: str | None) -> Iterator[Deployment]:
+    """phonedash under gunicorn with two workers, deployed as the README says; without
+    `redis_url` the workers share only the database (and each has its own local cache)."""
     port = free_port()
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -117,13 +118,14 @@ def deployment(served_simulator, tmp_path_factory):
         "PHONEDASH_HTTPS": "0",  # plain HTTP on loopback; TLS is the proxy's
         "PHONEDASH_ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
-        "REDIS_URL": redis_url,
-        "PHONE_INC_API_URL": simulator_server.url,
+        "PHONE_INC_API_URL": simulator_url,
         "PHONEDASH_STATIC_ROOT": str(folder / "static"),
         "PHONEDASH_BIND": f"127.0.0.1:{port}",
         "PHONEDASH_WORKERS": "2",
         "PHONEDASH_THREADS": "4",
     }
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     run_manage(env, "migrate", "--noinput")
     run_manage({**env, "PHONE_INC_API_KEY": ACME_KEY}, "createcompany", "Acme Corp")
     run_manage(
@@ -169,6 +171,14 @@ def deployment(served_simulator, tmp_path_factory):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def deployment(served_simulator, tmp_path_factory):
+    redis_url = redis_for_tests()
+    _sim, simulator_server = served_simulator
+    with deployed(simulator_server.url, tmp_path_factory.mktemp("deployment"), redis_url) as served:
+        yield served
 
 
 def log_in(deployment: Deployment) -> requests.Session:

@@ -169,7 +169,7 @@ def test_it_gives_the_whole_request_one_phone_inc_deadline(alice_client, monkeyp
     """Set once per request, so every call and wait for Phone.inc in it shares one budget."""
     seen = []
 
-    def list_calls(company, filters):
+    def list_calls(company, filters, **kwargs):
         seen.append(phoneinc.request_time_left())
         raise phoneinc.Unavailable()
 

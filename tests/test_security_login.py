@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from django.core.cache.backends.locmem import LocMemCache
+from django.db import DatabaseError
 from django.test import Client
 
-from phonedash import login_throttle
+from calls.models import LoginCounter
+from phonedash import login_counters, login_throttle
 from tests.conftest import PASSWORD
 
 LOGIN = "/accounts/login/"
@@ -129,12 +130,7 @@ def test_it_follows_the_configured_numbers(alice, settings):
 
 @pytest.fixture
 def clock(monkeypatch):
-    """Time travel, on a local-memory cache whose expiry follows the patched clock.
-
-    The throttle's counters live in Django's cache (Redis in production); a private LocMemCache
-    keeps these tests about the window, whatever backend the suite runs with.
-    """
-    monkeypatch.setattr(login_throttle, "cache", LocMemCache("throttle-clock", {}))
+    """Time travel: the counters (in the database) read the time from time.time()."""
     offset = [0.0]
     real = time.time
     monkeypatch.setattr(time, "time", lambda: real() + offset[0])
@@ -165,9 +161,9 @@ def test_it_forgets_failures_older_than_the_window(alice, clock):
 
 
 def test_it_ignores_a_lock_whose_deadline_passed(alice):
-    """A lock entry the cache keeps a moment too long (TTL rounding, clock skew) is over."""
-    for key in login_throttle._keys("alice", "198.51.100.7"):
-        login_throttle.cache.set(f"{key}:locked", time.time() - 5, 60)
+    """A lock another host set with its clock a little ahead is over when its time is."""
+    for key in login_counters.keys_for("alice", "198.51.100.7"):
+        LoginCounter.objects.create(key=key, locked_until=time.time() - 5, window_started=0)
     assert_signed_in(attempt("alice", PASSWORD))
 
 
@@ -206,3 +202,86 @@ def test_it_reads_the_address_the_proxy_appended(alice, settings):
         headers={"X-Forwarded-For": "203.0.113.9"},
     )
     assert other.status_code == 302
+
+
+# --- Counted before the check ------------------------------------------------------------------
+
+
+def test_it_counts_attempts_being_checked_against_the_limit(db, monkeypatch):
+    """Five attempts in flight hold every place: a sixth is not checked until they end."""
+    monkeypatch.setattr(login_counters, "BUSY_WAIT_SECONDS", 0.2)
+    in_flight = [login_counters.reserve("alice", "198.51.100.7") for _ in range(5)]
+    with pytest.raises(login_counters.Busy):
+        login_counters.reserve("alice", "203.0.113.9")
+    in_flight.pop().released()  # that one was the right password
+    in_flight.append(login_counters.reserve("alice", "203.0.113.9"))
+    for reservation in in_flight:
+        reservation.failed()
+    with pytest.raises(login_counters.Paused) as paused:
+        login_counters.reserve("alice", "192.0.2.1")
+    assert 14 * 60 < paused.value.seconds <= 15 * 60
+
+
+def test_it_keeps_no_username_or_address_in_clear(alice):
+    fail(1, "alice")
+    keys = list(LoginCounter.objects.values_list("key", flat=True))
+    assert len(keys) == 2 and not any("alice" in k or "198.51.100.7" in k for k in keys)
+
+
+def test_it_refuses_unchecked_when_the_counters_cannot_be_written(alice, monkeypatch):
+    def unwritable(*args, **kwargs):
+        raise DatabaseError("attempt to write a readonly database")
+
+    monkeypatch.setattr(login_counters, "reserve", unwritable)
+    response = attempt("alice", PASSWORD)
+    assert response.status_code == 503 and "sessionid" not in response.cookies
+    assert "Signing in is not possible right now" in response.content.decode()
+
+
+# --- Password change ---------------------------------------------------------------------------
+
+CHANGE = "/accounts/password_change/"
+NEW_PASSWORD = "a-brand-new-passphrase-42"
+WRONG_OLD = "Your old password was entered incorrectly"
+
+
+def change_password(client: Client, old: str, url: str = CHANGE):
+    new = {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    return client.post(url, {"old_password": old, **new})
+
+
+def assert_change_refused(response) -> None:
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "Too many wrong passwords" in page and "15 more minute(s)" in page
+    assert 14 * 60 < int(response["Retry-After"]) <= 15 * 60
+
+
+def test_it_pauses_password_changes_after_five_wrong_old_passwords(alice):
+    member = Client(REMOTE_ADDR="198.51.100.7")
+    member.force_login(alice)
+    for _ in range(5):
+        response = change_password(member, "wrong password")
+        assert response.status_code == 400 and WRONG_OLD in response.content.decode()
+    assert_change_refused(change_password(member, PASSWORD))
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD), "the right old password was not even checked"
+    assert_refused(attempt("alice", PASSWORD, address="203.0.113.9")), "and signing in, too"
+
+
+def test_it_changes_the_password_below_the_limit(alice):
+    member = Client(REMOTE_ADDR="198.51.100.7")
+    member.force_login(alice)
+    for _ in range(4):
+        assert change_password(member, "wrong password").status_code == 400
+    assert change_password(member, PASSWORD).status_code == 302
+    alice.refresh_from_db()
+    assert alice.check_password(NEW_PASSWORD)
+
+
+def test_it_throttles_the_admins_password_change_too(admin_client):
+    url = "/admin/password_change/"
+    for _ in range(5):
+        response = change_password(admin_client, "wrong password", url)
+        assert response.status_code == 200 and WRONG_OLD in response.content.decode()
+    assert_change_refused(change_password(admin_client, "password", url))

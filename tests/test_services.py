@@ -17,7 +17,7 @@ import types
 
 import pytest
 
-from calls import answers, phoneinc, services
+from calls import answers, phoneinc, services, shared_cache
 from calls.phoneinc import InvalidKey, NotFound, RateLimited, Unavailable
 from calls.services import CallFilters
 from tests.conftest import ACME_KEY
@@ -631,10 +631,14 @@ def test_it_still_serves_fresh_answers_during_a_cooldown(acme, simulator, fresh_
 
 
 class BrokenCache:
-    """A cache whose server is down: every operation raises."""
+    """A cache whose server is down: every operation raises; `calls` counts those tried."""
+
+    def __init__(self) -> None:
+        self.calls = 0
 
     def __getattr__(self, name):
         def fail(*args, **kwargs):
+            self.calls += 1
             raise ConnectionError("cache server unreachable")
 
         return fail
@@ -643,33 +647,58 @@ class BrokenCache:
 def test_it_goes_straight_to_phone_inc_when_the_cache_is_down(
     acme, simulator, fresh_for, monkeypatch, caplog
 ):
-    monkeypatch.setattr(answers, "cache", BrokenCache())
+    broken = BrokenCache()
+    monkeypatch.setattr(answers, "cache", broken)
     with caplog.at_level(logging.WARNING, logger="phonedash.services"):
         first = services.list_calls(acme, ALL)
         second = services.get_call(acme, EXAMPLE_ID)
     assert len(first.value) == 10 and second.value.id == EXAMPLE_ID
     assert upstream(simulator) == 2
-    assert "cache unavailable (get): ConnectionError" in caplog.text
-    assert "cache unavailable (add): ConnectionError" in caplog.text
-    assert "cache unavailable (set): ConnectionError" in caplog.text
+    # One failed operation, then the cache is left alone: a hung one costs one timeout.
+    assert broken.calls == 1
+    assert caplog.messages == [
+        "cache unavailable (get): ConnectionError; skipping the cache for 5s"
+    ]
+    assert services.cache_lookups()[-1] == "unavailable"
+
+
+def test_it_tries_the_cache_again_after_a_few_seconds(acme, monkeypatch):
+    broken = BrokenCache()
+    monkeypatch.setattr(answers, "cache", broken)
+    now = [time.monotonic()]
+    monkeypatch.setattr(shared_cache, "time", types.SimpleNamespace(monotonic=lambda: now[0]))
+    answers.shared.get("k")
+    now[0] += shared_cache.SKIP_SECONDS - 0.1
+    answers.shared.get("k")
+    assert broken.calls == 1
+    now[0] += 0.2
+    answers.shared.get("k")
+    assert broken.calls == 2
 
 
 def test_it_still_reports_errors_when_the_cache_is_down(acme, simulator, monkeypatch):
     monkeypatch.setattr(answers, "cache", BrokenCache())
     simulator.set_fault(status=503)
-    with pytest.raises(Unavailable):
+    with pytest.raises(Unavailable) as caught:
         services.list_calls(acme, ALL)
+    assert "Phone.inc" in caught.value.title  # Phone.inc was asked, and it is what failed
 
 
 def test_it_degrades_each_cache_operation_alike(monkeypatch, caplog):
     monkeypatch.setattr(answers, "cache", BrokenCache())
+    shared = answers.shared
+    operations = {
+        "get": lambda: shared.get("k") is None,
+        "add": lambda: shared.add("k", 1, 5) is True,  # as if the lock were taken
+        "set": lambda: shared.set("k", 1, 5) is None,
+        "delete": lambda: shared.delete("k") is None,
+        "count": lambda: shared.count("k", 5) is None,  # nothing counted: no limit applies
+        "index": lambda: shared.keep_newest("i", "k", 3, 5) == 0,
+    }
     with caplog.at_level(logging.WARNING, logger="phonedash.services"):
-        assert answers.shared.get("k") is None
-        assert answers.shared.add("k", 1, 5) is True  # as if the lock were taken
-        assert answers.shared.set("k", 1, 5) is None
-        assert answers.shared.delete("k") is None
-    ops = [record.getMessage() for record in caplog.records]
-    assert ops == [f"cache unavailable ({op}): ConnectionError" for op in OPS]
-
-
-OPS = ("get", "add", "set", "delete")
+        for degrades in operations.values():
+            shared.reset()
+            assert degrades()
+    assert [message.split(";")[0] for message in caplog.messages] == [
+        f"cache unavailable ({op}): ConnectionError" for op in operations
+    ]

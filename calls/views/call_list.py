@@ -36,7 +36,7 @@ def call_list(request: HttpRequest, company) -> HttpResponse:
         filters = form.filters() if form.is_bound else services.CallFilters()
         context["filters"] = filters
         try:
-            answer = services.list_calls(company, filters)
+            answer = services.list_calls(company, filters, searcher=request.user.pk)
         except PhoneIncError as error:
             context["error"], status = error, error.status
             # A refused key or a wrong API URL needs an administrator, not another click.

@@ -7,7 +7,6 @@ their own, every product page sends them here (calls.tenancy.company_required).
 from __future__ import annotations
 
 from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from calls.models import Membership
+from phonedash.login_throttle import ThrottledPasswordChangeForm, refused
 from phonedash.urlquery import with_embed
 
 
@@ -25,7 +25,8 @@ from phonedash.urlquery import with_embed
 def password_change(request: HttpRequest) -> HttpResponse:
     membership = Membership.objects.filter(user=request.user).first()
     must_change = membership is not None and membership.must_change_password
-    form = PasswordChangeForm(request.user, request.POST if request.method == "POST" else None)
+    data = request.POST if request.method == "POST" else None
+    form = ThrottledPasswordChangeForm(request.user, data, request=request)
     if form.is_bound and form.is_valid():
         form.save()
         update_session_auth_hash(request, form.user)  # this session stays signed in
@@ -35,4 +36,5 @@ def password_change(request: HttpRequest) -> HttpResponse:
         return redirect(with_embed(done) if getattr(request, "embedded", False) else done)
     context = {"form": form, "must_change": must_change}
     status = 400 if form.is_bound else 200
-    return render(request, "registration/password_change_form.html", context, status=status)
+    response = render(request, "registration/password_change_form.html", context, status=status)
+    return refused(response, form)  # 429 while wrong old passwords have paused the account
