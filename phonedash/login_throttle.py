@@ -162,6 +162,21 @@ class ThrottledPasswordChangeForm(CountedAttempts, PasswordChangeForm):
         check = super().clean_old_password
         return self.counted(self.user.get_username(), check, "password_incorrect")
 
+    def clean(self):
+        """A new password must be new: keeping a one-time password an admin saw would leave
+        the account in the admin's hands."""
+        cleaned = super().clean()
+        new = cleaned.get("new_password2")
+        if new and "old_password" in cleaned and self.user.check_password(new):
+            self.add_error(
+                "new_password2",
+                forms.ValidationError(
+                    "Choose a new password: this is the password you have now.",
+                    code="password_unchanged",
+                ),
+            )
+        return cleaned
+
 
 class ThrottledAdminPasswordChangeForm(ThrottledPasswordChangeForm):
     required_css_class = "required"  # as the admin's own form

@@ -345,6 +345,13 @@ def test_it_makes_a_new_member_choose_a_password_at_first_sign_in(admin_client, 
     )
     assert weak.status_code == 400
     assert Membership.objects.get(user__username="dana").must_change_password
+    kept = dana.post(
+        "/accounts/password_change/",
+        {"old_password": one_time, "new_password1": one_time, "new_password2": one_time},
+    )
+    assert kept.status_code == 400
+    assert "this is the password you have now" in kept.content.decode()
+    assert Membership.objects.get(user__username="dana").must_change_password
 
     new = "a-password-of-danas-own-choosing"
     changed = dana.post(
