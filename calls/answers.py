@@ -58,8 +58,8 @@ PROBE_SECONDS = 5
 # A call in progress changes by the second and its page polls every 2 s: however long answers
 # are fresh, a live call is fresh this long only (still one upstream request for all viewers).
 LIVE_FRESH_SECONDS = 1
-# Answers this worker remembers, sized by their pickled length like calls.payloads (whose
-# unpickled objects they mostly are).
+# Answers this worker remembers, sized by what their records take in memory (as calls.payloads
+# counts them, whose unpickled objects they mostly are), not by their pickled length.
 RECENT_KEPT = 512
 RECENT_BYTES = 8 * 1024 * 1024
 
@@ -92,7 +92,7 @@ class CacheEntry:
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """A CacheEntry as this worker holds it: the value unpickled, `size` its pickled length."""
+    """A CacheEntry as this worker holds it: the value unpickled, `size` what it takes in memory."""
 
     fetched_at: float
     value: Any
@@ -321,7 +321,7 @@ def _fetch_and_store[T](
     if settings.PHONEDASH_CACHE_SECONDS + settings.PHONEDASH_STALE_SECONDS > 0:
         payload = payloads.dumps(value)
         _store(company, key, CacheEntry(fetched_at, payload))
-        _recent.put(key, Entry(fetched_at, value, len(payload)))
+        _recent.put(key, Entry(fetched_at, value, payloads.size_of(value)))
     return Answer(value, fetched_at)
 
 
@@ -341,8 +341,8 @@ def _entry_get(key: str) -> Entry | None:
     stored = shared.get(key)
     if not isinstance(stored, CacheEntry):
         return None
-    entry = Entry(stored.fetched_at, payloads.loads(stored.payload), len(stored.payload))
-    return _recent.put(key, entry)
+    value, size = payloads.loads_sized(stored.payload)
+    return _recent.put(key, Entry(stored.fetched_at, value, size))
 
 
 def _notice_get(key: str) -> FailureNotice | None:

@@ -10,9 +10,12 @@ A lock makes each memo safe to share between a worker's threads. Values are work
 the lock, so a slow render never holds up other readers; two threads may then work out the same
 value, and `setdefault` hands both the one kept first.
 
-Sizes are estimates in bytes, given per memo by a `sizeof(key, value)` function: the pickled
-payload's length for answers, sys.getsizeof() of rendered HTML (exact for the string itself),
-or a fixed conservative figure for small values such as a formatted phone number.
+Sizes are estimates in bytes, given per memo by a `sizeof(key, value)` function: what the
+records a key or value holds take in memory (`deep_size`: a few records, or a call with a long
+transcript, whatever its strings hold), sys.getsizeof() of rendered HTML (exact for the string
+itself), or a fixed conservative figure for small values such as a formatted phone number.
+Records are measured in memory, never by their pickled length: unpickled, a call of 120,000
+short transcript segments takes about five times what its pickle does.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import sys
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from cachetools import LRUCache
 
@@ -33,6 +37,66 @@ LARGEST_SHARE = 4
 
 _MISSING = object()
 _KEYWORDS = object()  # sets keyword arguments apart from positional ones in a key
+
+
+# Values deep_size counts by sys.getsizeof() alone (they hold nothing it should follow), and
+# containers it follows into.
+_LEAVES = frozenset({str, bytes, int, float, complex, date, datetime, time, timedelta})
+_SEQUENCES = frozenset({tuple, list, set, frozenset})
+
+
+@functools.cache
+def _slot_names(kind: type) -> tuple[str, ...]:
+    return tuple(
+        name
+        for cls in kind.__mro__
+        for name in (cls.__dict__.get("__slots__", ()) if isinstance(cls, type) else ())
+        if name not in ("__weakref__", "__dict__")
+    )
+
+
+def deep_size(value: object, *, stop_above: int | None = None) -> int:
+    """About how many bytes `value` takes with all it holds: sys.getsizeof() of each object
+    reached through tuples, lists, sets, dicts and the fields of slotted records (Call,
+    TranscriptSegment, a built Transcript...). Objects of other kinds count as themselves only.
+
+    A container or record reached twice counts once (so records shared between a list and
+    a window count once, and cycles end); a string reached twice counts twice, which errs on
+    the safe side. With `stop_above`, stops counting once past it and returns what it has
+    counted, more than `stop_above`: enough to tell that a value is too large to keep without
+    walking all of a huge one.
+    """
+    getsizeof = sys.getsizeof
+    total = 0
+    stack = [value]
+    seen: set[int] = set()
+    while stack:
+        obj = stack.pop()
+        kind = type(obj)
+        if obj is None or kind is bool:
+            continue  # singletons, shared by everyone
+        if kind not in _LEAVES:
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+        total += getsizeof(obj)
+        if stop_above is not None and total > stop_above:
+            return total
+        if kind in _LEAVES:
+            continue
+        if kind in _SEQUENCES:
+            stack.extend(obj)  # type: ignore[call-overload]
+        elif kind is dict:
+            stack.extend(obj.keys())  # type: ignore[attr-defined]
+            stack.extend(obj.values())  # type: ignore[attr-defined]
+        else:
+            stack.extend(getattr(obj, name, None) for name in _slot_names(kind))
+    return total
+
+
+def deep(key: object, value: object) -> int:
+    """`sizeof` for memos of records: the key's and the value's deep sizes, and the entry's."""
+    return deep_size(key) + deep_size(value) + SMALL_ENTRY_BYTES
 
 
 def small(key: object, value: object) -> int:

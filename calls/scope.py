@@ -25,12 +25,12 @@ from calls.phoneinc import Call
 # can never be found under an unfiltered answer's identity or another member's lines.
 WINDOWS_KEPT = 512
 WINDOWS_BYTES = 4 * 1024 * 1024
-WINDOW_CALL_BYTES = 64  # the window shares its records with the answer: pointers only
 
 
 def _window_size(key: tuple, kept: tuple[tuple[Call, ...], tuple[Call, ...]]) -> int:
-    answer, window = kept
-    return memo.SMALL_ENTRY_BYTES + WINDOW_CALL_BYTES * (len(answer) + len(window))
+    """The answer's records and the window's (the same records: counted once), which the entry
+    keeps alive even once the answer's own memos have let them go."""
+    return memo.SMALL_ENTRY_BYTES + memo.deep_size(kept)
 
 
 _windows: memo.Memo[tuple, tuple[tuple[Call, ...], tuple[Call, ...]]] = memo.Memo(

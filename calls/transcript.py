@@ -7,7 +7,6 @@ query, so a 2,000-segment call renders about as fast as a short one.
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
 
 from django.utils.html import escape
@@ -95,21 +94,15 @@ def _speaker_name(segment, names: dict[str, str]) -> str:
 
 BUILT_KEPT = 8  # transcripts kept per process; a long one holds about a megabyte
 BUILT_BYTES = 16 * 1024 * 1024
-# Conservative sizes of what a built transcript holds besides its strings, and of a segment of
-# the call record it is keyed by (which the memo keeps alive).
-TURN_BYTES = 256
-SEGMENT_BYTES = 512
+BUILT_LARGEST = BUILT_BYTES // memo.LARGEST_SHARE  # what one transcript may take and be kept
 
 
 def _built_size(key: tuple[Call, str], built: Transcript) -> int:
-    """Each paragraph's HTML, all turns' HTML again joined up, the full text, the turns'
-    bookkeeping and the call's segments."""
-    call, _query = key
-    strings = [built.turns_html, *(p for turn in built.turns for p in turn.paragraphs)]
-    if built.full_text is not None:
-        strings.append(built.full_text)
-    size = sum(sys.getsizeof(string) for string in strings) + TURN_BYTES * len(built.turns)
-    size += SEGMENT_BYTES * len(call.segments or ()) + sys.getsizeof(call.transcription or "")
+    """What the built transcript takes in memory, and the call record it is keyed by (which
+    the memo keeps alive, whatever its other fields hold)."""
+    size = memo.deep_size(key, stop_above=BUILT_LARGEST)
+    if size <= BUILT_LARGEST:
+        size += memo.deep_size(built, stop_above=BUILT_LARGEST)
     return size + memo.SMALL_ENTRY_BYTES
 
 

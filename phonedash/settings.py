@@ -139,10 +139,12 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # Django's local-memory cache, bounded in bytes too: a worker's memory budget holds
+            # whatever the answers hold (phonedash/locmem_cache.py).
+            "BACKEND": "phonedash.locmem_cache.LocMemCache",
             "LOCATION": "phonedash",
             "KEY_PREFIX": "phonedash",
-            "OPTIONS": {"MAX_ENTRIES": 5000},
+            "OPTIONS": {"MAX_ENTRIES": 5000, "MAX_BYTES": 16 * 1024 * 1024},
         }
     }
 

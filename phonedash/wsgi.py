@@ -4,5 +4,10 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from phonedash import malloc
+
+# Before any request thread starts: a worker's memory comes back after a large answer.
+malloc.tune()
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phonedash.settings")
 application = get_wsgi_application()

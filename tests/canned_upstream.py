@@ -21,7 +21,8 @@ API_PATH = "/api/v1"
 class CannedUpstream:
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
-        self.routes: dict[str, dict[str, Any]] = {}  # an id in the URL -> the call it answers
+        # An id in the URL -> the call it answers, or the bytes of its JSON as sent.
+        self.routes: dict[str, dict[str, Any] | bytes] = {}
         self.requests = 0
         upstream = self
 
@@ -41,7 +42,7 @@ class CannedUpstream:
                     self.answer(404, {"error": "not found"})
 
             def answer(self, status: int, data: object) -> None:
-                body = json.dumps(data).encode()
+                body = data if isinstance(data, bytes) else json.dumps(data).encode()
                 head = (
                     f"HTTP/1.1 {status} {'OK' if status == 200 else 'Not Found'}\r\n"
                     "Content-Type: application/json\r\n"

@@ -16,7 +16,7 @@ import pytest
 from django.http import QueryDict
 from django.utils import timezone
 
-from calls import phoneinc
+from calls import memo, phoneinc
 from calls.forms import CallFilterForm
 from calls.simulator import Simulator
 from calls.templatetags import memoised
@@ -126,7 +126,16 @@ def test_it_keeps_one_row_per_call_and_context(settings):
     call_rows(answer, "US")
     call_rows([CALL], "GB")
     assert len(memoised._rows) == 2 and len(memoised._lists_html) == 1
-    assert memoised._lists_html.bytes >= memoised.LISTED_CALL_BYTES
+    assert memoised._lists_html.bytes >= memo.deep_size(CALL)
+
+
+def test_it_counts_what_a_rows_call_holds(settings):
+    """A row's key keeps its call alive: a 100 KB summary counts, not a fixed guess."""
+    settings.DEBUG = False
+    memoised._rows.clear()
+    wordy = dataclasses.replace(CALL, summary="s" * 100_000)
+    call_rows([wordy], "US")
+    assert memoised._rows.bytes > 100_000
 
 
 def test_it_memoises_nothing_under_debug(settings):

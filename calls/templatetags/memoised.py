@@ -37,9 +37,8 @@ register = template.Library()
 PAGE = "calls/call_list.html"
 
 
-# A row is keyed by its call record, which the memo keeps alive: a listed call (no transcript,
-# no recording link) takes about this much, counted with each row and once per call of a list.
-LISTED_CALL_BYTES = 2048
+# A row is keyed by its call record, which the memo keeps alive: rows and lists count what
+# their records take in memory (calls.memo.deep_size), whatever a summary or a name holds.
 ROWS_KEPT = 2048
 ROWS_BYTES = 8 * 1024 * 1024
 LISTS_KEPT = 256
@@ -54,7 +53,7 @@ def render_row(call: Call, region: str, embedded: bool, started: str) -> SafeStr
 
 
 def _row_size(key: tuple, html: SafeString) -> int:
-    return sys.getsizeof(html) + LISTED_CALL_BYTES
+    return sys.getsizeof(html) + memo.deep_size(key)
 
 
 _rows: memo.Memo[tuple, SafeString] = memo.Memo(
@@ -71,7 +70,7 @@ def _memoised_row(
 
 def _list_size(key: tuple, kept: tuple[tuple[Call, ...], SafeString]) -> int:
     calls, html = kept
-    return sys.getsizeof(html) + LISTED_CALL_BYTES * len(calls) + memo.SMALL_ENTRY_BYTES
+    return sys.getsizeof(html) + memo.deep_size(calls) + memo.SMALL_ENTRY_BYTES
 
 
 _lists_html: memo.Memo[tuple, tuple[tuple[Call, ...], SafeString]] = memo.Memo(
