@@ -1,5 +1,6 @@
-"""Response headers Django has no setting for, the embedded (iframe) layout switch, and a
-whole-window trip to the login page for htmx requests whose session has expired."""
+"""Response headers Django has no setting for, the embedded (iframe) layout switch, responses
+no shared cache may keep, and a whole-window trip to the login page for htmx requests whose
+session has expired."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import resolve_url
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from phonedash.urlquery import asks_for_embed, local_part
@@ -45,7 +46,8 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PHONEDASH_PERMISSIONS_POLICY)
         if response.get("Content-Type", "").startswith("text/html"):
-            patch_vary_headers(response, ["Sec-Fetch-Dest"])
+            # The layout follows is_embedded(), which reads these two request headers.
+            patch_vary_headers(response, ["Sec-Fetch-Dest", "HX-Current-URL"])
         if settings.PHONEDASH_FRAME_ANCESTORS:
             # CSP frame-ancestors names the portal; a DENY here would contradict it.
             response.headers.pop("X-Frame-Options", None)
@@ -54,6 +56,28 @@ class SecurityHeadersMiddleware:
                     # Python's cookie module knows no Partitioned attribute (before 3.14); it
                     # writes SameSite's value verbatim, so the attribute rides along.
                     morsel["samesite"] = "None; Partitioned"
+        return response
+
+
+class PrivateResponsesMiddleware:
+    """What a signed-in member is shown is theirs: no shared cache (a proxy, a CDN) may keep it.
+
+    Every response to a signed-in request says Cache-Control: private, no-store (added to
+    whatever the view set, so a view's no-store or max-age=0 stays) and Vary: Cookie, since the
+    session decides what it shows. Sits just below AuthenticationMiddleware; static files
+    (answered by WhiteNoise above it) and anonymous responses (the login page, the health
+    checks: each says never to cache itself) keep their own headers.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+            patch_vary_headers(response, ["Cookie"])
         return response
 
 
@@ -74,6 +98,9 @@ class HtmxLoginRedirectMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
+        if response.status_code in REDIRECTS:
+            # An htmx request's redirect differs, and goes back to the page it names.
+            patch_vary_headers(response, ["HX-Request", "HX-Current-URL"])
         if not getattr(request, "htmx", False) or response.status_code not in REDIRECTS:
             return response
         login_url = str(resolve_url(settings.LOGIN_URL))
@@ -84,5 +111,8 @@ class HtmxLoginRedirectMiddleware:
             request.get_full_path()
         )
         if back_to is None:
-            return HttpResponseClientRedirect(location)
-        return HttpResponseClientRedirect(f"{login_url}?{urlencode({'next': back_to})}")
+            redirect = HttpResponseClientRedirect(location)
+        else:
+            redirect = HttpResponseClientRedirect(f"{login_url}?{urlencode({'next': back_to})}")
+        patch_vary_headers(redirect, ["HX-Request", "HX-Current-URL"])
+        return redirect

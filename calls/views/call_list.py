@@ -26,7 +26,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@vary_on_headers("HX-Request", "HX-Target")
+# HX-Current-URL: whether the new address is pushed or replaces the one being typed over.
+@vary_on_headers("HX-Request", "HX-Target", "HX-Current-URL")
 @company_required
 def call_list(request: HttpRequest, company) -> HttpResponse:
     form = CallFilterForm(request.GET or None, region=company.region)

@@ -65,7 +65,8 @@ def sort_of(request: HttpRequest) -> tuple[str, str, str | None]:
 
 
 @require_GET
-@vary_on_headers("HX-Request", "HX-Target")
+# HX-Current-URL: whether the new address is pushed or replaces the one being typed over.
+@vary_on_headers("HX-Request", "HX-Target", "HX-Current-URL")
 @company_required
 def call_insights(request: HttpRequest, company) -> HttpResponse:
     form = InsightsFilterForm(request.GET or None, region=company.region)
