@@ -1,21 +1,23 @@
 """Health checks for load balancers and orchestrators: /healthz and /readyz.
 
 /healthz says the process answers, touching neither database nor cache. /readyz says this
-instance can serve pages: its database and cache answer. It also reports Phone.inc's last
-answer as recorded by any worker sharing the cache, without asking Phone.inc itself (a probe
-every few seconds must not spend a company's rate limit), and a failing Phone.inc does not make
-phonedash unready: taking instances out of the load balancer would not bring Phone.inc back.
+instance can serve pages: its database has the schema and takes writes, and its cache
+answers. It also reports Phone.inc's last answer as recorded by any worker sharing the cache,
+without asking Phone.inc itself (a probe every few seconds must not spend a company's rate
+limit), and a failing Phone.inc does not make phonedash unready: taking instances out of the
+load balancer would not bring Phone.inc back.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -24,6 +26,8 @@ from calls.answers import shared
 
 log = logging.getLogger("phonedash.health")
 
+# A phonedash table every signed-in page reads (the member's company): there once migrated.
+SCHEMA_TABLE = "calls_company"
 LAST_UPSTREAM_KEY = "health:upstream:last"
 LAST_UPSTREAM_SECONDS = 24 * 3600
 
@@ -53,15 +57,58 @@ def upstream_report() -> dict[str, object] | None:
     }
 
 
+class _RolledBack(Exception):
+    """Raised inside the probe's transaction so that nothing it did is kept."""
+
+
 def _check_database() -> str:
+    """The schema is there and the database takes writes, or what is wrong with it.
+
+    A read of a phonedash table every signed-in page reads (a database that answers but was
+    never migrated fails here), then, in a transaction rolled back, an UPDATE that matches no
+    row: SQLite opened read-only and PostgreSQL in a read-only transaction (a standby) refuse
+    it all the same, and nothing is written. A SQLite file that does not exist is reported
+    before connecting, since connecting would create an empty one.
+    """
+    missing = _missing_sqlite_file()
+    if missing:
+        log.warning("readyz: database unavailable: %s", missing)
+        return f"unavailable ({missing})"
+    table = connection.ops.quote_name(SCHEMA_TABLE)
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT 1 FROM {table} LIMIT 1")
+                cursor.fetchall()
+                cursor.execute(f"UPDATE {table} SET id = id WHERE 1 = 0")
+            raise _RolledBack
+    except _RolledBack:
+        return "ok"
     except Exception as error:
-        log.warning("readyz: database unavailable: %s", type(error).__name__)
-        return f"unavailable ({type(error).__name__})"
-    return "ok"
+        problem = _database_problem(error)
+        log.warning("readyz: database unavailable: %s", problem)
+        return f"unavailable ({problem})"
+
+
+def _missing_sqlite_file() -> str | None:
+    if connection.vendor != "sqlite":
+        return None
+    name = str(connection.settings_dict["NAME"])
+    if name == ":memory:" or name.startswith("file:"):  # in memory, or a URI (tests)
+        return None
+    return None if os.path.exists(name) else "the SQLite database file is missing"
+
+
+def _database_problem(error: Exception) -> str:
+    """What a person can act on, from the error: no schema, no writes, or the error's name."""
+    text = str(error).lower()
+    if "no such table" in text or ("relation" in text and "does not exist" in text):
+        return "the schema is missing: run migrate"
+    if "readonly" in text or "read-only" in text:
+        return "the database is read-only"
+    if "unable to open" in text:
+        return "the database file cannot be opened for writing"
+    return type(error).__name__
 
 
 def _check_cache() -> str:
