@@ -15,8 +15,8 @@ import pickle
 import sys
 from typing import Any
 
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends import locmem
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 ENTRY_OVERHEAD = 256  # the key's place in the ordered dict and the expiry table, generously
