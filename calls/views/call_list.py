@@ -7,14 +7,18 @@ from urllib.parse import parse_qs, urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import get_script_prefix
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from calls import phoneinc, services
+from calls import display, phoneinc, services
 from calls.forms import CallFilterForm
 from calls.phoneinc import MAX_LIMIT, PhoneIncError
 from calls.scope import Line, Scope, lines_seen, named_lines
 from calls.stats import summarize
+from calls.templatetags.memoised_content import ContentKey
 from calls.tenancy import company_required
 from calls.views.responses import fragment_for
 from phonedash.urlquery import query_of
@@ -50,7 +54,8 @@ def call_list(request: HttpRequest, company) -> HttpResponse:
                 window=window,
                 calls=calls,
                 scope_lines=scope_lines(request.scope, window, company.region),
-                stats=summarize(calls),
+                # Worked out only if the content is rendered, not when it is memoised.
+                stats=SimpleLazyObject(lambda: summarize(calls)),
                 capped=len(window) >= MAX_LIMIT,
                 more_query=more_query(filters, request.embedded)
                 if filters.limit < MAX_LIMIT and len(window) >= filters.limit
@@ -59,6 +64,8 @@ def call_list(request: HttpRequest, company) -> HttpResponse:
     else:
         status = 400
     fragment = context["fragment"] = fragment_for(request, "results")
+    if not fragment and status == 200 and "calls" in context and not answer.is_stale:
+        context["content_key"] = content_key(request, company, answer.value, context["calls"])
     template = f"calls/call_list.html#{fragment}" if fragment else "calls/call_list.html"
     response = render(request, template, context, status=status)
     if "error" in context and isinstance(context["error"], phoneinc.RateLimited):
@@ -67,6 +74,29 @@ def call_list(request: HttpRequest, company) -> HttpResponse:
         header, url = history_update(request)
         response[header] = url
     return response
+
+
+def content_key(request: HttpRequest, company, window, calls) -> ContentKey:
+    """Everything the page's main content shows, for {% memoised_content %}: the company's
+    answer (by identity) seen through the member's scope, the company's name, zone and region,
+    the filters as asked (the form's data), the embedded switch, and each row's relative start
+    time, worked out afresh on every view so that the content never goes stale."""
+    now, zone = timezone.now(), timezone.get_current_timezone()
+    labels = tuple(display.relative(call.started_at, now, zone) for call in calls)
+    parts = (
+        "calls:list",
+        company.pk,
+        company.name,
+        company.timezone,
+        company.region,
+        request.scope,
+        request.embedded,
+        tuple(sorted(request.GET.items())),
+        get_script_prefix(),
+        id(window),
+        labels,
+    )
+    return ContentKey(parts, window)
 
 
 def scope_lines(scope: Scope, window, region: str) -> list[Line] | None:

@@ -1,0 +1,132 @@
+"""The call list's main content, memoised per answer: rendered once for the same answer and
+request, and again for anything it shows that differs (another answer, company, member's
+scope, filter, layout, relative time), never for a stale answer or an error."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from calls.models import Membership
+from calls.simulator import Simulator
+from calls.views import call_list
+from tests.conftest import make_company, make_manager
+from tests.test_call_list import INITECH_KEY, rows_of
+
+SALES = "+14155551234"  # Acme's Sales line
+
+
+@pytest.fixture
+def sim(settings):
+    """A frozen simulator of the test's own; answers cached for an hour."""
+    sim = Simulator(frozen=True)
+    server = sim.serve(port=0)
+    settings.PHONE_INC_API_URL = server.url
+    settings.PHONEDASH_CACHE_SECONDS = 3600
+    yield sim
+    server.stop()
+
+
+@pytest.fixture
+def renders(monkeypatch) -> list[int]:
+    """How many times the content was rendered: its summary strip is worked out only then."""
+    counted: list[int] = []
+    real = call_list.summarize
+
+    def counting(calls):
+        counted.append(len(calls))
+        return real(calls)
+
+    monkeypatch.setattr(call_list, "summarize", counting)
+    return counted
+
+
+def test_it_renders_a_warm_lists_content_once(alice_client, acme, sim, renders):
+    first = rows_of(alice_client.get("/calls/?limit=50"))  # fetched
+    alice_client.get("/calls/?limit=50")  # the cached answer, as every view reads it from now on
+    renders.clear()
+    pages = [alice_client.get("/calls/?limit=50") for _ in range(3)]
+    assert len(renders) == 0
+    assert all(
+        [row.call_id for row in rows_of(page)] == [row.call_id for row in first] for page in pages
+    )
+    tokens = {
+        page.content.decode().split('name="csrfmiddlewaretoken" value="')[1][:64] for page in pages
+    }
+    assert len(tokens) == 3, "the page around the content is rendered anew, its token masked anew"
+
+
+def test_it_renders_again_for_a_new_answer(client, django_user_model, sim, settings, renders):
+    settings.PHONEDASH_CACHE_SECONDS = 0  # every view asks Phone.inc again
+    initech = make_company("Initech", INITECH_KEY, tz="America/Chicago")
+    client.force_login(make_manager(django_user_model, "dana", initech))
+    sim.add_call(INITECH_KEY, started_at=sim.now() - timedelta(minutes=5))
+    before = rows_of(client.get("/calls/"))
+    added = sim.add_call(INITECH_KEY, started_at=sim.now() - timedelta(minutes=2))
+    after = rows_of(client.get("/calls/"))
+    assert added["id"] not in {row.call_id for row in before}
+    assert after[0].call_id == added["id"] and len(after) == len(before) + 1
+    assert len(renders) == 2
+
+
+def test_it_keeps_each_members_lines_apart(alice_client, acme, bob, sim, renders):
+    everyone = {row.call_id for row in rows_of(alice_client.get("/calls/?limit=50"))}
+    Membership.objects.filter(user=bob).update(lines=[SALES])
+    alice_client.force_login(bob)
+    sales = rows_of(alice_client.get("/calls/?limit=50"))
+    assert sales and {row.cells[2] for row in sales} == {"Sales"}
+    assert {row.call_id for row in sales} < everyone
+    assert len(renders) == 2
+
+
+def test_it_keeps_each_company_apart(alice, charlie, sim):
+    as_alice, as_charlie = Client(), Client()
+    as_alice.force_login(alice)
+    as_charlie.force_login(charlie)
+    acme_calls = {row.call_id for row in rows_of(as_alice.get("/calls/?limit=50"))}
+    page = as_charlie.get("/calls/?limit=50").content.decode()
+    globex_calls = {row.call_id for row in rows_of(as_charlie.get("/calls/?limit=50"))}
+    assert acme_calls and globex_calls and not acme_calls & globex_calls
+    assert "Acme Corp" not in page and "Globex" in page
+
+
+def test_it_keeps_the_embedded_layout_and_each_filter_apart(alice_client, acme, sim, renders):
+    plain = rows_of(alice_client.get("/calls/?limit=25"))
+    embedded = rows_of(alice_client.get("/calls/?limit=25&embed=1"))
+    inbound = rows_of(alice_client.get("/calls/?limit=25&direction=inbound"))
+    assert not any("embed=1" in link for row in plain for link in row.links)
+    assert all("embed=1" in link for row in embedded for link in row.links)
+    assert {row.cells[0] for row in inbound} == {"↙ Inbound"}
+    assert len(renders) == 3
+
+
+def test_it_renders_again_once_a_relative_time_moves_on(
+    alice_client, acme, sim, renders, monkeypatch
+):
+    alice_client.get("/calls/?limit=50")
+    alice_client.get("/calls/?limit=50")
+    later = timezone.now() + timedelta(minutes=5)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    alice_client.get("/calls/?limit=50")
+    assert len(renders) == 2
+
+
+def test_it_never_memoises_a_stale_answer(alice_client, acme, sim, settings, renders):
+    settings.PHONEDASH_CACHE_SECONDS = 0
+    settings.PHONEDASH_STALE_SECONDS = 3600
+    alice_client.get("/calls/")
+    sim.set_fault(status=503)
+    first = alice_client.get("/calls/").content.decode()
+    second = alice_client.get("/calls/").content.decode()
+    assert "stale-banner" in first and "stale-banner" in second
+    assert len(renders) == 3
+
+
+def test_it_memoises_nothing_under_debug(alice_client, acme, sim, settings, renders):
+    settings.DEBUG = True
+    alice_client.get("/calls/")
+    alice_client.get("/calls/")
+    assert len(renders) == 2
