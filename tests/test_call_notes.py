@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from calls.models import AuditEvent, Membership, Note
+from calls.notes import handled_among, handled_in, notes_on
 from tests.conftest import ACME_KEY, GLOBEX_KEY
 
 SALES = "+14155551234"
@@ -314,3 +315,26 @@ def test_it_answers_a_note_on_another_line_as_it_answers_a_missing_call(
     token = re.compile(rb'(value=|"X-CSRFToken": |nonce=)"[^"]+"')  # fresh on every response
     assert token.sub(b"", with_note.content) == token.sub(b"", without.content)
     assert Note.objects.filter(pk=note.pk).exists()
+
+
+def test_it_names_the_calls_a_companys_notes_mark_handled(acme, globex, alice, charlie):
+    def note(company, author, call_id, marks):
+        Note.objects.create(
+            company=company,
+            call_id=call_id,
+            author=author,
+            author_name=author.username,
+            text="x",
+            marks_handled=marks,
+        )
+
+    note(acme, alice, "call-a", True)
+    note(acme, alice, "call-a", True)  # twice: named once
+    note(acme, alice, "call-b", False)  # a note that marks nothing
+    note(acme, alice, "call-c", True)  # not asked about
+    note(globex, charlie, "call-d", True)  # another company's
+    asked = ["call-d", "call-b", "call-a", "call-a"]
+    assert handled_among(acme, asked) == ("call-a",)
+    assert handled_among(acme, []) == ()
+    assert handled_among(globex, asked) == ("call-d",)
+    assert handled_in(notes_on(acme, asked)) == handled_among(acme, asked)
