@@ -1,21 +1,45 @@
-"""The authentication backend loads the signed-in user's company in the same query; an htmx
-request whose session has expired sends the whole window to the login page."""
+"""The authentication backend loads the signed-in user's company in the same query; a session
+is read only while it lasts; an htmx request whose session has expired sends the whole window
+to the login page."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from calls.auth import CompanyUserBackend
-from calls.models import company_of
+from calls.models import Membership, company_of
+from phonedash.sessions import SessionStore
 
 
 def test_it_loads_the_company_with_the_user(alice, acme, django_assert_num_queries):
     with django_assert_num_queries(1):
         user = CompanyUserBackend().get_user(alice.pk)
         assert company_of(user) == acme
+
+
+def test_it_loads_every_field_as_the_orm_does(alice, acme, django_user_model):
+    Membership.objects.filter(user=alice).update(lines=["+14155551234"], must_change_password=True)
+    loaded = CompanyUserBackend().get_user(alice.pk)
+    by_orm = django_user_model.objects.select_related("membership__company").get(pk=alice.pk)
+    pairs = [
+        (loaded, by_orm),
+        (loaded.membership, by_orm.membership),
+        (loaded.membership.company, by_orm.membership.company),
+    ]
+    for mine, theirs in pairs:
+        for field in type(theirs)._meta.concrete_fields:
+            value, expected = getattr(mine, field.attname), getattr(theirs, field.attname)
+            assert value == expected and type(value) is type(expected), field.name
+    assert loaded.membership.lines == ["+14155551234"] and loaded.membership.user is loaded
+    assert loaded.date_joined.tzinfo is not None and loaded.is_active is True
+    assert CompanyUserBackend().get_user(alice.pk + 1000) is None
 
 
 def test_it_knows_a_user_without_a_company_in_that_query(
@@ -116,3 +140,16 @@ def test_it_still_redirects_a_plain_request_to_the_login_page(client, db):
 def test_it_leaves_other_redirects_of_htmx_requests_alone(alice_client):
     response = alice_client.get("/", headers=HTMX)
     assert response.status_code == 302 and response["Location"] == "/calls/"
+
+
+def test_it_reads_a_live_session_and_drops_an_expired_or_unknown_one(client, alice):
+    client.force_login(alice)
+    key = client.cookies["sessionid"].value
+    assert SessionStore(key).load()[SESSION_KEY] == str(alice.pk)
+    gone = timezone.now() - timedelta(seconds=1)
+    Session.objects.filter(session_key=key).update(expire_date=gone)
+    expired = SessionStore(key)
+    assert expired.load() == {} and expired.session_key is None
+    assert client.get("/calls/").status_code == 302, "signed out: to the login page"
+    unknown = SessionStore("a" * 32)
+    assert unknown.load() == {} and unknown.session_key is None
