@@ -30,6 +30,7 @@ NEWER_PAGES = (
     ("insights", "insights", "/calls/insights/", throughput.html_check('id="results"')),
     ("export", "CSV export (50 rows)", "/calls/export.csv?limit=50", throughput.csv_check),
 )
+STEPS = ("board", "economy", "weight", "cold", "warm", "transcript", "tenants", "memory")
 YARDSTICK = (
     "yardstick: bench.yardstick's login-required view returning 'ok' (Django's session, auth "
     "and login-required middleware only; database sessions in the same SQLite file; same "
@@ -105,22 +106,26 @@ def run(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
         )
         bench = figures.Run(sim, redis, warm, cold, cookie, args.samples, routes)
         bench.notes.append(YARDSTICK)
-        print("bench: callbacks board, cold and warm …", flush=True)
-        board = figures.callbacks_upstream(bench)  # first: nothing is cached yet
-        print("bench: concurrent cold requests …", flush=True)
-        economy = figures.economy(bench)
-        print("bench: first visit …", flush=True)
-        weight = figures.weight(bench)
-        print("bench: cold list …", flush=True)
-        cold_list = figures.cold_list(bench)
-        print(f"bench: warm pages, {args.rounds} interleaved rounds …", flush=True)
-        warm_rows = warm_pages(args, bench, yardstick)
-        print("bench: long transcript …", flush=True)
-        transcript = figures.long_transcript(bench, short_id, long_id)
-        print(f"bench: {args.tenants} tenants …", flush=True)
-        grown = tenants.tenants(bench, {**env, "REDIS_URL": redis.url(0)}, args.tenants)
-        rss = figures.memory(bench)
-        rows = warm_rows + weight + transcript + cold_list + economy + board + rss + grown
+        tenant_env = {**env, "REDIS_URL": redis.url(0)}
+        # In the order they run: the board first, while nothing is cached yet.
+        steps = {
+            "board": lambda: figures.callbacks_upstream(bench),
+            "economy": lambda: figures.economy(bench),
+            "weight": lambda: figures.weight(bench),
+            "cold": lambda: figures.cold_list(bench),
+            "warm": lambda: warm_pages(args, bench, yardstick),
+            "transcript": lambda: figures.long_transcript(bench, short_id, long_id),
+            "tenants": lambda: tenants.tenants(bench, tenant_env, args.tenants),
+            "memory": lambda: figures.memory(bench),
+        }
+        found: dict[str, list[Row]] = {}
+        for name, step in steps.items():
+            if args.only and name not in args.only:
+                continue
+            print(f"bench: {name} …", flush=True)
+            found[name] = step()
+        order = ("warm", "weight", "transcript", "cold", "economy", "board", "memory", "tenants")
+        rows = [row for name in order for row in found.get(name, [])]
         return rows, bench.notes
     finally:
         for thing in reversed(started):
@@ -139,6 +144,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=30, help="timed requests per page (30)")
     parser.add_argument("--tenants", type=int, default=1000, help="companies for memory (1000)")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder and logs")
+    parser.add_argument(
+        "--only",
+        type=lambda text: set(text.split(",")),
+        default=None,
+        help="a comma-separated subset of the steps, while working on one figure (the "
+        "results file is then left alone): " + ", ".join(STEPS),
+    )
     args = parser.parse_args(argv)
     started, load_before = report.now(), report.load()
     print(f"bench: {report.machine()}; load average {load_before}", flush=True)
@@ -148,10 +160,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {note}")
     print(f"\nMeasured on {report.machine()}; load average {report.load()}\n")
     print(report.table(rows))
-    written = report.write(rows, notes, started, load_before)
+    written = None if args.only else report.write(rows, notes, started, load_before)
     missed = [name for name, _, _, ok in rows if ok is False]
     unbuilt = [name for name, _, _, ok in rows if ok is None]
-    print(f"\nMarkdown for the README: {written}")
+    if written:
+        print(f"\nMarkdown for the README: {written}")
     if unbuilt:
         print(f"not built yet: {', '.join(unbuilt)}")
     print(f"{len(missed)} budget(s) missed: {', '.join(missed)}" if missed else "all budgets hold")
