@@ -15,6 +15,13 @@ from tests.browser.test_accessibility import axe_source, serious_violations  # n
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture
+def simulator(fresh_simulator):
+    """The seeded calls alone: calls that other browser tests add to the session's served
+    simulator can fill the window with answered calls and leave the chart one colour."""
+    return fresh_simulator
+
+
 def employee_names(page) -> list[str]:
     return [n.strip() for n in page.locator("#employees tbody th").all_inner_texts()]
 
