@@ -267,7 +267,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "phonedash.static_files.StaticFilesStorage"  # WhiteNoise's, URLs worked out once
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
