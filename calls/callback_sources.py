@@ -12,13 +12,14 @@ a member's scope is applied after, so the cache never holds one member's view.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
 from calls import callbacks, memo, services
 from calls.callbacks import Board, Window
 from calls.models import Company
-from calls.notes import handled_among, handled_in, notes_on
+from calls.notes import handled_among, handled_in, note_versions, notes_on, versions_in
 from calls.numbers import as_e164
 from calls.phoneinc import MAX_LIMIT, Call, PhoneIncError
 from calls.scope import Scope
@@ -58,6 +59,11 @@ def load(company: Company, scope: Scope, *, line: str | None = None, check: bool
 
     With `check`, numbers whose missed calls are older than the recent list are looked up,
     each failure making its rows "could not check" rather than failing the board.
+
+    Building a board matches every missed call against every later call: it is memoised by
+    what it is built from, each answer by when it was fetched (one version of it, whichever
+    worker reads it) and the notes by which exist (they are never edited; an author removed
+    leaves a note without one), so a warm board is the same Board object view after view.
     """
     inbound = services.list_calls(company, INBOUND)
     recent_error = None
@@ -67,25 +73,61 @@ def load(company: Company, scope: Scope, *, line: str | None = None, check: bool
         recent, recent_error = None, error
     seen = scope.visible(inbound.value)
     missed = _missed(seen, company.region, line)
-    notes = notes_on(company, [call.id for call in missed])
-    window = _window(recent.value, scope) if recent is not None else None
-    board = callbacks.build(missed, recent=window, notes=notes, region=company.region)
+    ids = [call.id for call in missed]
+    fetched = (inbound.fetched_at, recent.fetched_at if recent is not None else None)
+    key = (company.pk, company.region, scope, line, *fetched, note_versions(company, ids))
+    notes = None
+    kept = _boards.get(key)
+    if kept is None:
+        notes = notes_on(company, ids)
+        window = _window(recent.value, scope) if recent is not None else None
+        board = callbacks.build(missed, recent=window, notes=notes, region=company.region)
+        # From the member's own calls: the oldest start on another line is not theirs to see.
+        starts = [call.started_at for call in seen if call.started_at is not None]
+        kept = (board, _lines(seen, company.region, scope), min(starts) if starts else None)
+        # Kept under the notes it was built from (a note may have come since the key).
+        _boards.put((*key[:-1], versions_in(notes)), kept)
+    board, lines, since = kept
     if check and board.to_check:
-        lookups = {number: _lookup(company, scope, number) for number in board.to_check}
-        board = callbacks.build(
-            missed, recent=window, lookups=lookups, notes=notes, region=company.region
+        answers = {number: _lookup(company, number) for number in board.to_check}
+        looked_up = tuple(
+            (number, answer.fetched_at if answer is not None else None)
+            for number, answer in answers.items()
         )
-    # From the member's own calls: the oldest start on another line is not theirs to see.
-    starts = [call.started_at for call in seen if call.started_at is not None]
+        checked = _boards.get((*key, looked_up))
+        if checked is None:
+            notes = notes if notes is not None else notes_on(company, ids)
+            window = _window(recent.value, scope) if recent is not None else None
+            lookups = {
+                number: _window_for(number, answer.value, scope, company.region)
+                if answer is not None
+                else None
+                for number, answer in answers.items()
+            }
+            checked = callbacks.build(
+                missed, recent=window, lookups=lookups, notes=notes, region=company.region
+            )
+            checked = _boards.put((*key[:-1], versions_in(notes), looked_up), (checked,))[0]
+        else:
+            checked = checked[0]
+        board = checked
     return Loaded(
         board=board,
         inbound=inbound,
         recent=recent,
         recent_error=recent_error,
-        lines=_lines(seen, company.region, scope),
-        since=min(starts) if starts else None,
+        lines=lines,
+        since=since,
         complete=len(inbound.value) < MAX_LIMIT,
     )
+
+
+# Boards hold their rows' calls and notes: bounded by what those take in memory.
+BOARDS_KEPT = 256
+BOARDS_BYTES = 4 * 1024 * 1024
+_boards: memo.Memo[tuple, tuple] = memo.Memo(
+    "callback boards", entries=BOARDS_KEPT, max_bytes=BOARDS_BYTES, sizeof=memo.deep
+)
 
 
 def peek_open_count(company: Company, scope: Scope) -> int | None:
@@ -124,10 +166,15 @@ def peek_open_count(company: Company, scope: Scope) -> int | None:
         kept = _counts.put(key, (board.to_check, board.open_count))
     to_check, count = kept
     looked_up = {}
+    now = time.monotonic()
     for number in to_check:
+        if _not_cached.get(_lookup_key(company, number), 0.0) > now:
+            continue
         answer = services.peek_list_calls(company, by_number(number))
         if answer is not None:
             looked_up[number] = answer
+        else:
+            _not_cached.put(_lookup_key(company, number), now + NOT_CACHED_SECONDS)
     if not looked_up:
         return count
     fetched = tuple((number, answer.fetched_at) for number, answer in looked_up.items())
@@ -149,6 +196,14 @@ def peek_open_count(company: Company, scope: Scope) -> int | None:
 
 COUNTS_KEPT = 1024
 COUNTS_BYTES = 1024 * 1024
+# A number's lookup is often not in the cache at all (the board has not been checked lately),
+# and asking the shared cache for it on every page is a round trip each: after a miss, the
+# count takes it as not cached for this long, unless this process looked it up since (one
+# looked up by another worker shows in this one's count up to a second late).
+NOT_CACHED_SECONDS = 1.0
+_not_cached: memo.Memo[tuple, float] = memo.Memo(
+    "lookups not cached", entries=COUNTS_KEPT, max_bytes=COUNTS_BYTES, sizeof=memo.small
+)
 _counts: memo.Memo[tuple, tuple[tuple[str, ...], int]] = memo.Memo(
     "open callback counts", entries=COUNTS_KEPT, max_bytes=COUNTS_BYTES, sizeof=memo.small
 )
@@ -173,13 +228,19 @@ def _window_for(number: str, calls: tuple[Call, ...], scope: Scope, region: str)
     return Window.of(calls, MAX_LIMIT, shown=same)
 
 
-def _lookup(company: Company, scope: Scope, number: str) -> Window | None:
+def _lookup(company: Company, number: str) -> Answer[tuple[Call, ...]] | None:
     try:
         answer = services.list_calls(company, by_number(number))
     except PhoneIncError as error:
         log.info("callbacks: could not look up a number's later calls: %s", error.title)
         return None
-    return _window_for(number, answer.value, scope, company.region)
+    _not_cached.put(_lookup_key(company, number), 0.0)  # the count reads it from now on
+    return answer
+
+
+def _lookup_key(company: Company, number: str) -> tuple:
+    """A number's lookup, as this process remembers it not cached: per company and key."""
+    return (company.pk, company.api_key_encrypted, number)
 
 
 def _lines(calls: tuple[Call, ...], region: str, scope: Scope) -> tuple[tuple[str, str], ...]:

@@ -1,17 +1,21 @@
-"""The call list's main content, memoised per answer: rendered once for the same answer and
-request, and again for anything it shows that differs (another answer, company, member's
-scope, filter, layout, relative time), never for a stale answer or an error."""
+"""Pages' main content, memoised per answer: rendered once for the same answer and request,
+and again for anything it shows that differs (another answer, company, member's scope, filter,
+layout, relative time, note, who may delete a note), never for a stale answer or an error;
+each request's forms carry its own CSRF token."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
+from calls import callback_sources, callbacks
 from calls.models import Membership
 from calls.simulator import Simulator
+from calls.templatetags.memoised_content import CSRF_STAND_IN
 from calls.views import call_list
 from tests.conftest import make_company, make_manager
 from tests.test_call_list import INITECH_KEY, rows_of
@@ -28,6 +32,14 @@ def sim(settings):
     settings.PHONEDASH_CACHE_SECONDS = 3600
     yield sim
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def still(monkeypatch):
+    """No relative time ("5 min ago") moves on during a test unless the test moves it: with
+    50 calls one does every second or so, and the content is rendered again for it."""
+    now = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: now)
 
 
 @pytest.fixture
@@ -130,3 +142,56 @@ def test_it_memoises_nothing_under_debug(alice_client, acme, sim, settings, rend
     alice_client.get("/calls/")
     alice_client.get("/calls/")
     assert len(renders) == 2
+
+
+# --- The callbacks board ------------------------------------------------------------------
+
+BOARD = "/calls/callbacks/"
+
+
+@pytest.fixture
+def builds(monkeypatch) -> list[int]:
+    """How many times a board was built (not served from its memo)."""
+    counted: list[int] = []
+    real = callbacks.build
+
+    def counting(*args, **kwargs):
+        counted.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(callback_sources.callbacks, "build", counting)
+    return counted
+
+
+def note_form_of(page: str) -> tuple[str, str]:
+    """The first row's note form: its action and the CSRF token it carries."""
+    form = re.search(r'<form id="note-form-[^"]+"[^>]*action="([^"]+)".*?</form>', page, re.S)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.group(0))
+    return form.group(1), token.group(1)
+
+
+def test_it_serves_a_warm_board_with_each_requests_own_csrf_token(alice, acme, sim, builds):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    browser.get(BOARD)
+    builds.clear()
+    pages = [browser.get(BOARD).content.decode() for _ in range(3)]
+    assert builds == [], "the same board, built once"
+    tokens = {note_form_of(page)[1] for page in pages}
+    assert len(tokens) == 3 and not any(CSRF_STAND_IN in page for page in pages)
+    action, token = note_form_of(pages[-1])
+    saved = browser.post(action, {"text": "Rang back.", "csrfmiddlewaretoken": token})
+    assert saved.status_code == 302, "the token in the memoised form is accepted"
+    assert "Rang back." in browser.get(BOARD).content.decode(), "and the new note shows at once"
+
+
+def test_it_shows_the_delete_button_to_the_notes_author_only(alice, bob, acme, sim):
+    as_alice, as_bob = Client(), Client()
+    as_alice.force_login(alice)
+    as_bob.force_login(bob)
+    action, _ = note_form_of(as_alice.get(BOARD).content.decode())
+    as_alice.post(action, {"text": "Left a voicemail."})
+    mine = as_alice.get(BOARD).content.decode()
+    theirs = as_bob.get(BOARD).content.decode()
+    assert "Left a voicemail." in mine and "Left a voicemail." in theirs
+    assert "your note of" in mine and "your note of" not in theirs

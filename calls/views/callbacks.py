@@ -14,14 +14,17 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from calls import callback_sources, phoneinc
+from calls import callback_sources, display, phoneinc
 from calls.callback_form import ALL, DEFAULT_SHOW, SHOW, CallbackFilterForm
 from calls.callbacks import only_open
 from calls.phoneinc import MAX_LIMIT, PhoneIncError
+from calls.templatetags.callbacks_format import since, waited
+from calls.templatetags.memoised_content import ContentKey
 from calls.tenancy import company_required
 from calls.views.responses import fragment_for
 
@@ -76,6 +79,8 @@ def callbacks_board(request: HttpRequest, company) -> HttpResponse:
                 board=loaded.board if show == ALL else only_open(loaded.board),
                 lines=lines,
             )
+    if not fragment and status == 200 and "loaded" in context:
+        context["content_key"] = content_key(request, company, context)
     template = f"{TEMPLATE}#board" if fragment else TEMPLATE
     response = render(request, template, context, status=status)
     error = context.get("error")
@@ -84,6 +89,38 @@ def callbacks_board(request: HttpRequest, company) -> HttpResponse:
     if fragment and request.headers.get("HX-Trigger") == FILTERS_ID and "board_url" in context:
         response["HX-Push-Url"] = context["board_url"]  # a filtered board is shareable
     return response
+
+
+def content_key(request: HttpRequest, company, context: dict) -> ContentKey | None:
+    """Everything the page's content shows, for {% memoised_content %}: the board (the same
+    Board while its answers and notes stay the same, see calls.callback_sources.load), what is
+    shown of it, the company's name, zone and region, the embedded switch, the member (their
+    own notes have a Delete button) and each row's relative times, worked out afresh on every
+    view; None (rendered as usual) for a board shown from an old or a failed answer."""
+    loaded = context["loaded"]
+    if loaded.stale is not None or loaded.recent_error is not None:
+        return None
+    now, zone = timezone.now(), timezone.get_current_timezone()
+    times = tuple(
+        (display.relative(row.first.started_at, now, zone), waited(row.first.started_at))
+        for row in loaded.board.rows
+    )
+    parts = (
+        "calls:callbacks",
+        company.pk,
+        company.name,
+        company.timezone,
+        company.region,
+        request.user.pk,
+        request.embedded,
+        context["show"],
+        context["line"],
+        get_script_prefix(),
+        id(loaded.board),
+        times,
+        since(loaded.since),
+    )
+    return ContentKey(parts, loaded.board)
 
 
 def board_query(show: str, line: str | None, embedded: bool, *, check: bool = False) -> str:
