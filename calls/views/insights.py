@@ -8,16 +8,20 @@ swaps only the table. An unknown sort or order is a 400 with a message, like a b
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import parse_qsl, urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import get_script_prefix
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from calls import chart, insights, phoneinc, services
 from calls.forms import CallFilterForm
 from calls.phoneinc import MAX_LIMIT, PhoneIncError
+from calls.templatetags.memoised_content import ContentKey
 from calls.tenancy import company_required
 from calls.views.responses import fragment_for
 from phonedash.urlquery import query_of
@@ -84,7 +88,14 @@ def call_insights(request: HttpRequest, company) -> HttpResponse:
             context["error"], status = error, error.status
             context["can_retry"] = not isinstance(error, phoneinc.InvalidKey | phoneinc.NotFound)
         else:
-            context.update(figures(request, company, answer, sort, order, context["filters_query"]))
+            worked_out = functools.partial(
+                figures, request, company, answer, sort, order, context["filters_query"]
+            )
+            key = content_key(request, company, answer, sort, order)
+            if key is None or fragment_for(request, "results", "employees"):
+                context.update(worked_out())
+            else:  # counted only if the content is rendered, not when it is memoised
+                context["content_key"] = ContentKey(key, answer.value, fill=worked_out)
     fragment = context["fragment"] = fragment_for(request, "results", "employees")
     retarget = fragment == "employees" and "employees" not in context
     if retarget:  # a message instead of the table: it goes where the page shows messages
@@ -98,6 +109,31 @@ def call_insights(request: HttpRequest, company) -> HttpResponse:
     if fragment and "page_url" in context:
         response[history_header(request, context["page_url"])] = context["page_url"]
     return response
+
+
+def content_key(request: HttpRequest, company, answer, sort: str, order: str) -> tuple | None:
+    """Everything the page's content shows, for {% memoised_content %}: the company's answer
+    (by identity) seen through the member's scope, the company's name, zone and region, the
+    filters and sort as asked, the embedded switch, and today's date in the company's zone
+    (start times within the last week read as weekdays); None for an old answer."""
+    if answer.is_stale:
+        return None
+    today = timezone.localdate(timezone.now(), company.zone)
+    return (
+        "calls:insights",
+        company.pk,
+        company.name,
+        company.timezone,
+        company.region,
+        request.scope,
+        request.embedded,
+        tuple(sorted(request.GET.items())),
+        sort,
+        order,
+        get_script_prefix(),
+        id(answer.value),
+        today,
+    )
 
 
 def history_header(request: HttpRequest, url: str) -> str:
