@@ -9,16 +9,18 @@ their company's calls, so neither the browser nor a proxy may keep it.
 from __future__ import annotations
 
 import csv
+import io
+import sys
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from calls import audit, csv_export, services
+from calls import audit, csv_export, memo, services
 from calls.forms import CallFilterForm
 from calls.models import AuditEvent
-from calls.phoneinc import PhoneIncError
+from calls.phoneinc import Call, PhoneIncError
 from calls.tenancy import company_required
 from calls.views.responses import render_error
 
@@ -43,11 +45,33 @@ def call_export(request: HttpRequest, company) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = NEVER_STORED
-    csv.writer(response).writerows(
-        csv_export.rows(calls, company.zone, content=request.scope.content)
-    )
+    response.write(csv_text(calls, company.zone, request.scope.content))
     audit.record(request, AuditEvent.EXPORT_DOWNLOADED, detail=described(filters))
     return response
+
+
+# The same answer gives the same file: each is kept with the tuple of calls it was written from
+# (the same tuple while the cached answer stays the same, see calls.payloads), so that no id
+# can be taken by another object meanwhile, and bounded by its size.
+FILES_KEPT = 256
+FILES_BYTES = 4 * 1024 * 1024
+_files: memo.Memo[tuple, tuple[tuple[Call, ...], str]] = memo.Memo(
+    "csv exports",
+    entries=FILES_KEPT,
+    max_bytes=FILES_BYTES,
+    sizeof=lambda key, kept: sys.getsizeof(kept[1]) + memo.SMALL_ENTRY_BYTES,
+)
+
+
+def csv_text(calls: tuple[Call, ...], zone, content: bool) -> str:
+    """The file's text: the header and one row per call, in the company's zone."""
+    key = (id(calls), str(zone), content)
+    kept = _files.get(key)
+    if kept is not None and kept[0] is calls:
+        return kept[1]
+    out = io.StringIO()
+    csv.writer(out).writerows(csv_export.rows(calls, zone, content=content))
+    return _files.put(key, (calls, out.getvalue()))[1]
 
 
 def described(filters: services.CallFilters) -> str:
