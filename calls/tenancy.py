@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import empty
 from django_htmx.http import HttpResponseClientRedirect
 
 from calls.models import company_of
@@ -27,6 +28,11 @@ def company_required(view):
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         company = company_of(request.user)
+        # Signed in, the user is loaded by now: the page reads it directly, not through the
+        # lazy wrapper Django puts on the request (every attribute looked up through it).
+        loaded = getattr(request.user, "_wrapped", empty)
+        if loaded is not empty:
+            request.user = loaded
         if company is None:
             return render(request, "calls/no_company.html", status=403)
         request.member = request.user.membership
