@@ -167,3 +167,14 @@ def test_it_starts_with_services_on_unix_sockets(env):
 def test_it_starts_with_the_defaults_in_debug():
     result = run_check(PHONEDASH_DEBUG="1")
     assert result.returncode == 0, result.stderr
+
+
+def test_it_runs_sqlite_in_wal_mode_without_waiting_for_the_disk_on_each_commit(db):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's settings")
+    connection.close()  # a new connection, as each request makes one
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 1  # NORMAL
