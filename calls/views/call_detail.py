@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from calls import audit, phoneinc, services, transcript
-from calls.forms import to_e164
 from calls.models import AuditEvent
+from calls.numbers import to_e164
 from calls.phoneinc import MAX_LIMIT, PhoneIncError
 from calls.scope import EVERYTHING, Scope
 from calls.tenancy import company_required, content_forbidden
