@@ -182,11 +182,22 @@ def cached[T](
 
 def peek(company: Company, kind: str, identity: str) -> Answer[Any] | None:
     """The answer for this key if one is fresh in memory or the cache, else None: never asks
-    Phone.inc, never waits on another request's fetch, and counts as no lookup."""
+    Phone.inc, never waits on another request's fetch, and counts as no lookup.
+
+    What a page peeks at is often not in the cache at all (no one has opened the callbacks
+    board lately), and asking the shared cache on every page is a round trip each: after a
+    miss, a peek takes the key as missing for PEEK_MISS_SECONDS, unless this worker has read
+    or fetched the answer since (one fetched by another worker shows up to that much late)."""
     key = cache_key(company, kind, identity)
-    entry = _recent_fresh(key) or _entry_get(key)
-    if entry is None or not _is_fresh(entry):
-        return None
+    entry = _recent_fresh(key)
+    if entry is None:
+        now = time.monotonic()
+        if _peek_missed.get(key, 0.0) > now:
+            return None
+        entry = _entry_get(key)
+        if entry is None or not _is_fresh(entry):
+            _peek_missed.put(key, now + PEEK_MISS_SECONDS)
+            return None
     return Answer(entry.value, entry.fetched_at, from_cache=True)
 
 
@@ -357,6 +368,15 @@ def _recent_size(key: str, entry: Entry) -> int:
 # Answers this worker has read or fetched lately (frozen records, safe to share), by cache key.
 _recent: memo.Memo[str, Entry] = memo.Memo(
     "recent answers", entries=RECENT_KEPT, max_bytes=RECENT_BYTES, sizeof=_recent_size
+)
+
+
+PEEK_MISS_SECONDS = 1.0
+_peek_missed: memo.Memo[str, float] = memo.Memo(
+    "peeks missed",
+    entries=RECENT_KEPT,
+    max_bytes=RECENT_KEPT * memo.SMALL_ENTRY_BYTES,
+    sizeof=memo.small,
 )
 
 

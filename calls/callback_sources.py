@@ -12,7 +12,6 @@ a member's scope is applied after, so the cache never holds one member's view.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -166,15 +165,10 @@ def peek_open_count(company: Company, scope: Scope) -> int | None:
         kept = _counts.put(key, (board.to_check, board.open_count))
     to_check, count = kept
     looked_up = {}
-    now = time.monotonic()
     for number in to_check:
-        if _not_cached.get(_lookup_key(company, number), 0.0) > now:
-            continue
         answer = services.peek_list_calls(company, by_number(number))
         if answer is not None:
             looked_up[number] = answer
-        else:
-            _not_cached.put(_lookup_key(company, number), now + NOT_CACHED_SECONDS)
     if not looked_up:
         return count
     fetched = tuple((number, answer.fetched_at) for number, answer in looked_up.items())
@@ -196,14 +190,6 @@ def peek_open_count(company: Company, scope: Scope) -> int | None:
 
 COUNTS_KEPT = 1024
 COUNTS_BYTES = 1024 * 1024
-# A number's lookup is often not in the cache at all (the board has not been checked lately),
-# and asking the shared cache for it on every page is a round trip each: after a miss, the
-# count takes it as not cached for this long, unless this process looked it up since (one
-# looked up by another worker shows in this one's count up to a second late).
-NOT_CACHED_SECONDS = 1.0
-_not_cached: memo.Memo[tuple, float] = memo.Memo(
-    "lookups not cached", entries=COUNTS_KEPT, max_bytes=COUNTS_BYTES, sizeof=memo.small
-)
 _counts: memo.Memo[tuple, tuple[tuple[str, ...], int]] = memo.Memo(
     "open callback counts", entries=COUNTS_KEPT, max_bytes=COUNTS_BYTES, sizeof=memo.small
 )
@@ -234,13 +220,7 @@ def _lookup(company: Company, number: str) -> Answer[tuple[Call, ...]] | None:
     except PhoneIncError as error:
         log.info("callbacks: could not look up a number's later calls: %s", error.title)
         return None
-    _not_cached.put(_lookup_key(company, number), 0.0)  # the count reads it from now on
     return answer
-
-
-def _lookup_key(company: Company, number: str) -> tuple:
-    """A number's lookup, as this process remembers it not cached: per company and key."""
-    return (company.pk, company.api_key_encrypted, number)
 
 
 def _lines(calls: tuple[Call, ...], region: str, scope: Scope) -> tuple[tuple[str, str], ...]:

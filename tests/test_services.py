@@ -702,3 +702,45 @@ def test_it_degrades_each_cache_operation_alike(monkeypatch, caplog):
     assert [message.split(";")[0] for message in caplog.messages] == [
         f"cache unavailable ({op}): ConnectionError" for op in operations
     ]
+
+
+# --- Peeks (the navigation's count): never upstream, and a miss remembered for a second --------
+
+
+class Monotonic:
+    def __init__(self) -> None:
+        self.now = time.monotonic()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_peek_that_missed_asks_the_shared_cache_again_only_a_second_later(
+    acme, simulator, fresh_for, monkeypatch
+):
+    monotonic = Monotonic()
+    fake = types.SimpleNamespace(time=time.time, monotonic=monotonic, sleep=time.sleep)
+    monkeypatch.setattr(answers, "time", fake)
+    asked: list[str] = []
+    real_get = answers.shared.get
+    monkeypatch.setattr(answers.shared, "get", lambda key: asked.append(key) or real_get(key))
+    assert services.peek_list_calls(acme, ALL) is None
+    assert services.peek_list_calls(acme, ALL) is None
+    assert len(asked) == 1, "the miss is remembered: no round trip on every page"
+    # Another worker fetches the list: this one sees it in the shared cache a second later.
+    key = answers.cache_key(acme, "list", repr(sorted(ALL.params().items())))
+    fetched = answers.Entry(time.time(), (), 0)
+    answers.cache.set(key, answers.CacheEntry(fetched.fetched_at, answers.payloads.dumps(())), 60)
+    assert services.peek_list_calls(acme, ALL) is None
+    monotonic.now += answers.PEEK_MISS_SECONDS
+    seen = services.peek_list_calls(acme, ALL)
+    assert seen is not None and seen.value == ()
+    assert upstream(simulator) == 0, "a peek never asks Phone.inc"
+
+
+def test_a_peek_sees_at_once_what_this_worker_fetched(acme, simulator, fresh_for):
+    assert services.peek_list_calls(acme, ALL) is None
+    listed = services.list_calls(acme, ALL)
+    seen = services.peek_list_calls(acme, ALL)
+    assert seen is not None and seen.value == listed.value
+    assert upstream(simulator) == 1
