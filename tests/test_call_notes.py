@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import time
+import types
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
+from calls import notes
 from calls.models import AuditEvent, Membership, Note
 from calls.notes import handled_among, handled_in, notes_on
 from tests.conftest import ACME_KEY, GLOBEX_KEY
@@ -338,3 +341,27 @@ def test_it_names_the_calls_a_companys_notes_mark_handled(acme, globex, alice, c
     assert handled_among(acme, []) == ()
     assert handled_among(globex, asked) == ("call-d",)
     assert handled_in(notes_on(acme, asked)) == handled_among(acme, asked)
+
+
+def test_handled_calls_are_read_again_a_second_later_or_once_a_note_is_saved_here(
+    acme, monkeypatch
+):
+    """The navigation's count reads which calls are handled on every page: kept for a second,
+    and forgotten at once when this process saves or deletes one of the company's notes."""
+    clock = [time.monotonic()]
+    monkeypatch.setattr(notes, "time", types.SimpleNamespace(monotonic=lambda: clock[0]))
+    ids = ["0193fade-dc04-7295-98a3-a48571a92e11", "0193f71f-961e-77a1-8f44-53ad2d80c33b"]
+    assert notes.handled_among(acme, ids) == ()
+    # Saved by another worker: no signal reaches this process.
+    Note.objects.bulk_create(
+        [Note(company=acme, call_id=ids[0], author_name="x", text="t", marks_handled=True)]
+    )
+    assert notes.handled_among(acme, ids) == ()
+    clock[0] += notes.HANDLED_SECONDS
+    assert notes.handled_among(acme, ids) == (ids[0],)
+    saved = Note.objects.create(
+        company=acme, call_id=ids[1], author_name="x", text="t", marks_handled=True
+    )
+    assert notes.handled_among(acme, ids) == tuple(sorted(ids)), "at once"
+    saved.delete()
+    assert notes.handled_among(acme, ids) == (ids[0],), "at once"
