@@ -6,9 +6,11 @@ import sys
 
 import phonenumbers
 from django import forms
+from django.utils.functional import SimpleLazyObject
 
 from calls import memo, phoneinc
-from calls.phoneinc import DEFAULT_LIMIT, E164_RE, MAX_LIMIT
+from calls.numbers import to_e164
+from calls.phoneinc import DEFAULT_LIMIT, MAX_LIMIT
 from calls.services import CallFilters
 
 DIRECTIONS = [("", "Any direction"), *((d, d.capitalize()) for d in phoneinc.DIRECTIONS)]
@@ -32,24 +34,6 @@ def example_number(region: str) -> str:
     if example is None:
         return "+1 408 555 0199"
     return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
-
-
-def to_e164(text: str, region: str) -> str:
-    """A number in any format the region can read, as E.164; ValueError when unreadable.
-
-    phonenumbers calls a number "possible" by its length in the region, so a few typed
-    digits (GB "020 7", DE "030") pass, and give no E.164 number Phone.inc accepts: check
-    the result against the client's own pattern, so the form explains it instead."""
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        raise ValueError(text) from None
-    if not phonenumbers.is_possible_number(number):
-        raise ValueError(text)
-    result = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    if not E164_RE.fullmatch(result):
-        raise ValueError(text)
-    return result
 
 
 def _widget_size(key: tuple, html: str) -> int:
@@ -142,6 +126,8 @@ class CallFilterForm(forms.Form):
             ) from None
 
     def filters(self) -> CallFilters:
+        if not self.is_bound:
+            return CallFilters()
         data = self.cleaned_data
         return CallFilters(
             phone_number=data.get("phone_number") or None,
@@ -149,3 +135,36 @@ class CallFilterForm(forms.Form):
             state=data.get("state") or None,
             limit=data.get("limit") or DEFAULT_LIMIT,
         )
+
+
+# What a query asks for, by form, region and query: a warm page is asked for with the same
+# query again and again, and building and checking a form (every field deep-copied, every value
+# cleaned) took a tenth of such a page's time. Only queries that validate are kept.
+QUERIES_KEPT = 1024
+QUERIES_BYTES = 1024 * 1024
+_queries: memo.Memo[tuple, CallFilters] = memo.Memo(
+    "filter queries", entries=QUERIES_KEPT, max_bytes=QUERIES_BYTES, sizeof=memo.deep
+)
+
+
+def read_filters(
+    form_class: type[CallFilterForm], query, region: str
+) -> tuple[CallFilterForm, CallFilters | None]:
+    """The filter form for this query (bound if the query has anything) and the filters it
+    asks for, None when it does not validate. For a query seen before and valid, the form
+    is only built if something renders it (a page whose content is kept never does)."""
+    key = (form_class, region, tuple(sorted((name, tuple(query.getlist(name))) for name in query)))
+    filters = _queries.get(key)
+    if filters is not None:
+        return SimpleLazyObject(lambda: _checked(form_class, query, region)), filters
+    form = _checked(form_class, query, region)
+    if form.is_bound and not form.is_valid():
+        return form, None
+    return form, _queries.put(key, form.filters())
+
+
+def _checked(form_class: type[CallFilterForm], query, region: str) -> CallFilterForm:
+    form = form_class(query or None, region=region)
+    if form.is_bound:
+        form.is_valid()
+    return form

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from django import template
 from django.utils import timezone
 
-from calls import callback_sources
-from calls.models import company_of
-from calls.scope import scope_of
+from calls import pages
 
 register = template.Library()
-log = logging.getLogger("phonedash.callbacks")
 
 WEEK = timedelta(days=6)
 
@@ -57,18 +53,6 @@ def since(moment: datetime | None) -> str:
 
 @register.simple_tag(takes_context=True)
 def open_callbacks(context) -> int | None:
-    """The number of open callbacks for the navigation, when the board's answers are in the
-    cache; None otherwise. Never asks Phone.inc, and never costs the page if it fails."""
+    """The navigation's count of open callbacks (calls.pages.open_callbacks), or None."""
     request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return None
-    try:
-        company = company_of(user)
-        if company is None:
-            return None
-        scope = getattr(request, "scope", None) or scope_of(user.membership)
-        return callback_sources.peek_open_count(company, scope)
-    except Exception:  # a badge must never cost the user their page
-        log.exception("could not count open callbacks")
-        return None
+    return pages.open_callbacks(request) if request is not None else None

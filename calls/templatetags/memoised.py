@@ -116,7 +116,8 @@ _fields_html: memo.Memo[tuple, SafeString] = memo.Memo(
 
 @register.simple_tag
 def filter_fields(form: CallFilterForm) -> SafeString:
-    if settings.DEBUG or type(form) is not CallFilterForm:
+    # __class__, not type(): a form built only when rendered is a SimpleLazyObject.
+    if settings.DEBUG or form.__class__ is not CallFilterForm:
         return render_fields(form)
     data = tuple(sorted(form.data.items())) if form.is_bound else None
     errors = tuple((name, tuple(messages)) for name, messages in form.errors.items())

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from urllib.parse import parse_qs, urlencode
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from calls import display, phoneinc, services
-from calls.forms import CallFilterForm
+from calls.forms import CallFilterForm, read_filters
+from calls.pages import render_page
 from calls.phoneinc import MAX_LIMIT, PhoneIncError
 from calls.scope import Line, Scope, lines_seen, named_lines
 from calls.stats import summarize
@@ -34,11 +35,10 @@ def index(request: HttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request", "HX-Target", "HX-Current-URL")
 @company_required
 def call_list(request: HttpRequest, company) -> HttpResponse:
-    form = CallFilterForm(request.GET or None, region=company.region)
+    form, filters = read_filters(CallFilterForm, request.GET, company.region)
     context = {"form": form, "company": company}
     status = 200
-    if not form.is_bound or form.is_valid():
-        filters = form.filters() if form.is_bound else services.CallFilters()
+    if filters is not None:
         context["filters"] = filters
         try:
             answer = services.list_calls(company, filters, searcher=request.user.pk)
@@ -67,7 +67,7 @@ def call_list(request: HttpRequest, company) -> HttpResponse:
     if not fragment and status == 200 and "calls" in context and not answer.is_stale:
         context["content_key"] = content_key(request, company, answer.value, context["calls"])
     template = f"calls/call_list.html#{fragment}" if fragment else "calls/call_list.html"
-    response = render(request, template, context, status=status)
+    response = render_page(request, template, context, status=status)
     if "error" in context and isinstance(context["error"], phoneinc.RateLimited):
         response["Retry-After"] = str(context["error"].retry_after)
     if fragment:

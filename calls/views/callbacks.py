@@ -13,7 +13,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -22,6 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from calls import callback_sources, display, phoneinc
 from calls.callback_form import ALL, DEFAULT_SHOW, SHOW, CallbackFilterForm
 from calls.callbacks import only_open
+from calls.pages import render_page
 from calls.phoneinc import MAX_LIMIT, PhoneIncError
 from calls.templatetags.callbacks_format import since, waited
 from calls.templatetags.memoised_content import ContentKey
@@ -82,7 +82,7 @@ def callbacks_board(request: HttpRequest, company) -> HttpResponse:
     if not fragment and status == 200 and "loaded" in context:
         context["content_key"] = content_key(request, company, context)
     template = f"{TEMPLATE}#board" if fragment else TEMPLATE
-    response = render(request, template, context, status=status)
+    response = render_page(request, template, context, status=status)
     error = context.get("error")
     if isinstance(error, phoneinc.RateLimited):
         response["Retry-After"] = str(error.retry_after)

@@ -12,14 +12,14 @@ import functools
 from urllib.parse import parse_qsl, urlencode
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import get_script_prefix
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from calls import chart, insights, phoneinc, services
-from calls.forms import CallFilterForm
+from calls.forms import CallFilterForm, read_filters
+from calls.pages import render_page
 from calls.phoneinc import MAX_LIMIT, PhoneIncError
 from calls.templatetags.memoised_content import ContentKey
 from calls.tenancy import company_required
@@ -73,9 +73,8 @@ def sort_of(request: HttpRequest) -> tuple[str, str, str | None]:
 @vary_on_headers("HX-Request", "HX-Target", "HX-Current-URL")
 @company_required
 def call_insights(request: HttpRequest, company) -> HttpResponse:
-    form = InsightsFilterForm(request.GET or None, region=company.region)
+    form, filters = read_filters(InsightsFilterForm, request.GET, company.region)
     sort, order, sort_error = sort_of(request)
-    filters = form.filters() if not form.is_bound or form.is_valid() else None
     context = {"form": form, "company": company, "sort": sort, "order": order}
     context["sort_error"] = sort_error
     status = 200 if filters is not None and sort_error is None else 400
@@ -101,7 +100,7 @@ def call_insights(request: HttpRequest, company) -> HttpResponse:
     if retarget:  # a message instead of the table: it goes where the page shows messages
         fragment = context["fragment"] = "results"
     template = f"calls/insights.html#{fragment}" if fragment else "calls/insights.html"
-    response = render(request, template, context, status=status)
+    response = render_page(request, template, context, status=status)
     if isinstance(context.get("error"), phoneinc.RateLimited):
         response["Retry-After"] = str(context["error"].retry_after)
     if retarget:
