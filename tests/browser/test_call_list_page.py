@@ -85,7 +85,12 @@ def test_it_filters_by_direction_state_and_limit(page, signed_in):
         " badges.every(b => b.innerText.trim() === 'Ended'); }"
     )
     directions = page.locator("#results td.direction").all_inner_texts()
-    assert {text.strip() for text in directions} == {"↗ Outbound"}
+    assert {text.strip() for text in directions} == {"Outbound"}
+    arrows = page.evaluate(
+        "() => [...document.querySelectorAll('#results td.direction')]"
+        ".map(td => getComputedStyle(td, '::before').content)"
+    )
+    assert arrows and all("↗" in arrow for arrow in arrows), "the stylesheet draws the arrow"
 
     page.get_by_label("Show", exact=True).select_option("25")
     page.wait_for_url(lambda url: query_of(url).get("limit") == ["25"], wait_until="commit")
