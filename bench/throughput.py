@@ -53,7 +53,8 @@ class Page:
         ) or self.check(response)
         if problem:
             raise measure.BenchError(f"GET {self.url}: {problem}")
-        self.body_bytes = len(response.content)
+        # As sent: wrk counts the compressed bytes when the page is compressed.
+        self.body_bytes = int(response.headers.get("Content-Length") or len(response.content))
 
     def load(self) -> measure.Load:
         pids = self.server.worker_pids()

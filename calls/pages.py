@@ -5,7 +5,8 @@ A view that describes its content with a ContentKey (calls.templatetags.memoised
 renders through render_page(). The page is then that content in base.html's layout, and the
 layout shows only who is signed in (their name, company and whether they are an admin), which
 page is current, the open callbacks' count, the forced theme and the embedded switch: the
-page is kept under all of that, with a stand-in where each response puts its own CSRF token.
+page is kept under all of that, with a stand-in where each response puts its own CSRF token,
+and compressed when it is kept (phonedash.compression).
 A view that describes nothing, an error page, a fragment and anything under DEBUG are
 rendered as usual.
 
@@ -17,18 +18,20 @@ page's time once its content was kept.
 from __future__ import annotations
 
 import logging
-import sys
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
+from django.utils.cache import patch_vary_headers
 
 from calls import callback_sources, memo
 from calls.models import company_of
 from calls.scope import scope_of
 from calls.templatetags.memoised_content import CSRF_STAND_IN, ContentKey
+from phonedash import compression
 from phonedash.csrf_token import masked_token
 
 log = logging.getLogger("phonedash.callbacks")
@@ -37,11 +40,40 @@ PAGES_KEPT = 128
 PAGES_BYTES = 4 * 1024 * 1024
 
 
-def _size(key: tuple, kept: tuple[object, str, bool]) -> int:
-    return sys.getsizeof(kept[1]) + memo.SMALL_ENTRY_BYTES
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A page as kept: its UTF-8 split where each response puts its CSRF token, and each
+    piece compressed on its own (phonedash.compression.spliced joins them with the token)."""
+
+    anchor: object  # what the key names by identity, kept alive with the page
+    pieces: tuple[bytes, ...]
+    deflated: tuple[bytes, ...]
+
+    @classmethod
+    def of(cls, anchor: object, html: str) -> Kept:
+        pieces = tuple(piece.encode() for piece in html.split(CSRF_STAND_IN))
+        return cls(anchor, pieces, tuple(compression.deflated(piece) for piece in pieces))
+
+    def response(self, request: HttpRequest, status: int) -> HttpResponse:
+        token = masked_token(request).encode() if len(self.pieces) > 1 else b""
+        if compression.accepts_gzip(request):
+            between = (token, compression.deflated(token))
+            parts = [between] * (2 * len(self.pieces) - 1)
+            parts[::2] = zip(self.pieces, self.deflated, strict=True)
+            response = HttpResponse(compression.spliced(parts), status=status)
+            response["Content-Encoding"] = "gzip"
+        else:
+            response = HttpResponse(token.join(self.pieces), status=status)
+        patch_vary_headers(response, ("Accept-Encoding",))
+        return response
 
 
-_pages: memo.Memo[tuple, tuple[object, str, bool]] = memo.Memo(
+def _size(key: tuple, kept: Kept) -> int:
+    held = sum(len(piece) for piece in kept.pieces) + sum(len(piece) for piece in kept.deflated)
+    return held + memo.SMALL_ENTRY_BYTES
+
+
+_pages: memo.Memo[tuple, Kept] = memo.Memo(
     "pages", entries=PAGES_KEPT, max_bytes=PAGES_BYTES, sizeof=_size
 )
 
@@ -55,11 +87,10 @@ def render_page(
     if key is None or settings.DEBUG:
         return render(request, template_name, context, status=status)
     kept = _pages.get(key.parts)
-    if kept is None or kept[0] is not key.anchor:
+    if kept is None or kept.anchor is not key.anchor:
         html = render_to_string(template_name, {**context, "csrf_token": CSRF_STAND_IN}, request)
-        kept = _pages.put(key.parts, (key.anchor, html, CSRF_STAND_IN in html))
-    html = kept[1].replace(CSRF_STAND_IN, masked_token(request)) if kept[2] else kept[1]
-    return HttpResponse(html, status=status)
+        kept = _pages.put(key.parts, Kept.of(key.anchor, html))
+    return kept.response(request, status)
 
 
 def page_key(request: HttpRequest, template_name: str, content: object) -> ContentKey | None:

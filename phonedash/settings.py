@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so its log line covers the whole request and carries the final status.
     "phonedash.requestlog.RequestLogMiddleware",
+    # Outside everything that writes a body: text compressed last (see the module on BREACH).
+    "phonedash.compression.TextGZipMiddleware",
     "phonedash.middleware.SecurityHeadersMiddleware",
     # Inside it, so a forced theme's cookie is Partitioned in a portal's frame too.
     "phonedash.theme.ThemeMiddleware",
