@@ -172,7 +172,7 @@ def cached[T](
     A fetch counts against the company's requests per minute, and against the searches per
     minute of member `searcher` when one is given (calls.quotas)."""
     key = cache_key(company, kind, identity)
-    entry = _recent_fresh(key) or _entry_get(key)
+    entry = _recent_fresh(key) or _entry_get(key, fresh_only=True)
     if entry is not None and _is_fresh(entry):
         _note_lookup("hit")
         return Answer(entry.value, entry.fetched_at, from_cache=True)
@@ -194,7 +194,7 @@ def peek(company: Company, kind: str, identity: str) -> Answer[Any] | None:
         now = time.monotonic()
         if _peek_missed.get(key, 0.0) > now:
             return None
-        entry = _entry_get(key)
+        entry = _entry_get(key, fresh_only=True)
         if entry is None or not _is_fresh(entry):
             _peek_missed.put(key, now + PEEK_MISS_SECONDS)
             return None
@@ -279,7 +279,7 @@ def _fetch_once[T](
             try:
                 # The last holder may have stored its answer between our look and our lock:
                 # it stands, or a waiter that saw the lock go would fetch the same thing again.
-                entry = _entry_get(key)
+                entry = _entry_get(key, fresh_only=True)
                 if entry is not None and entry.fetched_at >= started - 0.001 and _is_fresh(entry):
                     return Answer(entry.value, entry.fetched_at, from_cache=True)
                 if deadline - time.monotonic() < phoneinc.MIN_ATTEMPT_SECONDS:
@@ -293,7 +293,7 @@ def _fetch_once[T](
         # Someone else is fetching: wait for their answer, their failure, or their lock to go.
         while time.monotonic() < deadline:
             time.sleep(POLL_INTERVAL)
-            entry = _entry_get(key)
+            entry = _entry_get(key, fresh_only=True)
             if entry is not None and entry.fetched_at >= started - 0.001 and _is_fresh(entry):
                 return Answer(entry.value, entry.fetched_at, from_cache=True)
             notice = _notice_get(notice_key)
@@ -347,10 +347,16 @@ def _store(company: Company, key: str, record: CacheEntry | FailureNotice) -> No
     shared.keep_newest(_share_key(company, kind), key, keep, ttl)
 
 
-def _entry_get(key: str) -> Entry | None:
-    """The answer's entry in the shared cache, its value unpickled once per process."""
+def _entry_get(key: str, *, fresh_only: bool = False) -> Entry | None:
+    """The answer's entry in the shared cache, its value unpickled once per process.
+
+    With `fresh_only`, None for an entry fetched too long ago to be fresh, without unpickling
+    it: a page that is about to fetch anew does not need the old answer (only a failed fetch
+    does, and asks again for it)."""
     stored = shared.get(key)
     if not isinstance(stored, CacheEntry):
+        return None
+    if fresh_only and time.time() - stored.fetched_at >= settings.PHONEDASH_CACHE_SECONDS:
         return None
     value, size = payloads.loads_sized(stored.payload)
     return _recent.put(key, Entry(stored.fetched_at, value, size))
