@@ -744,3 +744,22 @@ def test_a_peek_sees_at_once_what_this_worker_fetched(acme, simulator, fresh_for
     seen = services.peek_list_calls(acme, ALL)
     assert seen is not None and seen.value == listed.value
     assert upstream(simulator) == 1
+
+
+def test_a_page_about_to_fetch_anew_leaves_the_stale_answer_pickled(
+    acme, simulator, fresh_for, clock, monkeypatch
+):
+    services.list_calls(acme, ALL)
+    clock.advance(16)  # stale: the next page fetches
+    opened: list[bytes] = []
+    real = answers.payloads.loads_sized
+    monkeypatch.setattr(
+        answers.payloads, "loads_sized", lambda payload: opened.append(payload) or real(payload)
+    )
+    answer = services.list_calls(acme, ALL)
+    assert not answer.from_cache and upstream(simulator) == 2
+    assert opened == [], "the old answer was never needed"
+    simulator.set_fault(status=503)
+    clock.advance(16)
+    shown = services.list_calls(acme, ALL)
+    assert shown.is_stale and shown.value == answer.value, "a failed fetch still shows it"
