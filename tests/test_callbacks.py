@@ -6,6 +6,8 @@ import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.utils import timezone
+
 from calls.callbacks import (
     COULD_NOT_CHECK,
     NO_START,
@@ -19,6 +21,7 @@ from calls.callbacks import (
     only_open,
 )
 from calls.phoneinc import Call, Employee
+from calls.templatetags.callbacks_format import waited
 
 T0 = datetime(2026, 5, 11, 14, 0, tzinfo=UTC)
 SALES = "+14155551234"
@@ -294,3 +297,12 @@ def test_it_does_not_look_up_a_caller_already_marked_handled():
     (row,) = board.rows
     assert row.status is Status.HANDLED
     assert board.to_check == ()
+
+
+def test_a_wait_reads_to_the_minute_so_a_board_stays_the_same_for_a_minute():
+    now = timezone.now()
+    assert waited(now - timedelta(seconds=5)) == waited(now - timedelta(seconds=59))
+    assert waited(now - timedelta(seconds=40)) == "under 1 min"
+    assert waited(now - timedelta(minutes=3, seconds=10)) == "3 min"
+    assert waited(now - timedelta(hours=2, minutes=5)) == "2 h 5 min"
+    assert waited(None) == "—"

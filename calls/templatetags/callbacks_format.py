@@ -33,11 +33,17 @@ def span(value: timedelta | None) -> str:
 
 
 @register.filter
-def waited(moment: datetime | None) -> str:
-    """How long ago `moment` was, as a wait: '47 min', '2 h 5 min'."""
+def waited(moment: datetime | None, now: datetime | None = None) -> str:
+    """How long ago `moment` was, as a wait: 'under 1 min', '47 min', '2 h 5 min'.
+
+    To the minute: a board that counted a fresh missed call's wait in seconds would read
+    differently every second, and be rendered anew for every view instead of kept."""
     if moment is None:
         return "—"
-    return span(timezone.now() - moment)
+    waited_for = (now or timezone.now()) - moment
+    if waited_for < timedelta(minutes=1):
+        return "under 1 min"
+    return span(waited_for)
 
 
 @register.filter

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -36,7 +37,7 @@ FILTERS_ID = "callback-filters"  # the filter form: its requests push the board'
 @vary_on_headers("HX-Request", "HX-Target")
 @company_required
 def callbacks_board(request: HttpRequest, company) -> HttpResponse:
-    form = CallbackFilterForm(request.GET or None, region=company.region, scope=request.scope)
+    form = filter_form(request, company)
     fragment = fragment_for(request, "board")
     context = {
         "company": company,
@@ -48,10 +49,10 @@ def callbacks_board(request: HttpRequest, company) -> HttpResponse:
         "lines": (),
     }
     status = 200
-    if form.is_bound and not form.is_valid():
+    if request.GET and not form.is_valid():
         status = 400
     else:
-        show, line = form.show_value, form.line_value
+        show, line = (form.show_value, form.line_value) if request.GET else (DEFAULT_SHOW, None)
         query = board_query(show, line, request.embedded)
         context.update(
             show=show,
@@ -64,7 +65,7 @@ def callbacks_board(request: HttpRequest, company) -> HttpResponse:
                 company,
                 request.scope,
                 line=line,
-                check=fragment == "board" or form.check_value,
+                check=fragment == "board" or bool(request.GET and form.check_value),
             )
         except PhoneIncError as error:
             context["error"], status = error, error.status
@@ -91,6 +92,16 @@ def callbacks_board(request: HttpRequest, company) -> HttpResponse:
     return response
 
 
+def filter_form(request: HttpRequest, company) -> CallbackFilterForm:
+    """The board's filters as asked; when nothing is asked (the board as linked from the
+    navigation), the defaults, and the form built only if the page is rendered."""
+    if request.GET:
+        return CallbackFilterForm(request.GET, region=company.region, scope=request.scope)
+    return SimpleLazyObject(  # type: ignore[return-value]
+        lambda: CallbackFilterForm(None, region=company.region, scope=request.scope)
+    )
+
+
 def content_key(request: HttpRequest, company, context: dict) -> ContentKey | None:
     """Everything the page's content shows, for {% memoised_content %}: the board (the same
     Board while its answers and notes stay the same, see calls.callback_sources.load), what is
@@ -102,7 +113,7 @@ def content_key(request: HttpRequest, company, context: dict) -> ContentKey | No
         return None
     now, zone = timezone.now(), timezone.get_current_timezone()
     times = tuple(
-        (display.relative(row.first.started_at, now, zone), waited(row.first.started_at))
+        (display.relative(row.first.started_at, now, zone), waited(row.first.started_at, now))
         for row in loaded.board.rows
     )
     parts = (
