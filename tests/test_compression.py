@@ -6,38 +6,17 @@ from __future__ import annotations
 
 import gzip
 import random
-import re
 import zlib
 
 import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
-from django.utils import timezone
 
-from calls import pages
-from calls.simulator import Simulator
 from phonedash import compression
 from tests.test_call_list import rows_of
+from tests.test_pages import TOKEN, sim, still  # noqa: F401  (fixtures: a frozen simulator, time)
 
 GZIP = {"Accept-Encoding": "gzip, deflate, br"}
-TOKEN = re.compile(r'(?:name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")(\w{64})')
-
-
-@pytest.fixture
-def sim(settings):
-    sim = Simulator(frozen=True)
-    server = sim.serve(port=0)
-    settings.PHONE_INC_API_URL = server.url
-    settings.PHONEDASH_CACHE_SECONDS = 3600
-    yield sim
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def still(monkeypatch):
-    now = timezone.now()
-    monkeypatch.setattr(timezone, "now", lambda: now)
-    pages.forget()
 
 
 def test_spliced_pieces_are_one_gzip_stream():
@@ -57,7 +36,8 @@ def test_spliced_headers_vary_in_length():
     assert len(lengths) > 10, "Heal The Breach: up to 100 random bytes in the header"
 
 
-def test_a_kept_page_is_served_compressed_with_its_own_token(alice_client, sim):
+@pytest.mark.usefixtures("sim")
+def test_a_kept_page_is_served_compressed_with_its_own_token(alice_client):
     for _ in range(2):
         alice_client.get("/calls/?limit=50", headers=GZIP)
     plain = alice_client.get("/calls/?limit=50")
@@ -76,7 +56,8 @@ def test_a_kept_page_is_served_compressed_with_its_own_token(alice_client, sim):
     assert len(rows_of(plain)) == 50
 
 
-def test_other_text_is_compressed_as_it_is_rendered(alice_client, sim):
+@pytest.mark.usefixtures("sim")
+def test_other_text_is_compressed_as_it_is_rendered(alice_client):
     fragment = alice_client.get(
         "/calls/?limit=50", headers={**GZIP, "HX-Request": "true", "HX-Target": "results"}
     )
