@@ -169,12 +169,33 @@ def test_it_starts_with_the_defaults_in_debug():
     assert result.returncode == 0, result.stderr
 
 
-def test_it_runs_sqlite_in_wal_mode_without_waiting_for_the_disk_on_each_commit(db):
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite's settings")
-    connection.close()  # a new connection, as each request makes one
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA synchronous")
-        assert cursor.fetchone()[0] == 1  # NORMAL
+def test_it_runs_sqlite_in_wal_mode_without_waiting_for_the_disk_on_each_commit(tmp_path):
+    """On SQLite (the default, whatever database this suite runs on), each new connection, as
+    each request makes one, is in WAL mode with synchronous=NORMAL."""
+    environ = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PHONEDASH_", "DJANGO_"))
+        and key not in ("DATABASE_URL", "REDIS_URL")
+    }
+    environ |= {
+        "DJANGO_SETTINGS_MODULE": "phonedash.settings",
+        "PHONEDASH_DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    read = (
+        "from django.db import connection\n"
+        "with connection.cursor() as cursor:\n"
+        "    cursor.execute('PRAGMA synchronous'); print(cursor.fetchone()[0])\n"
+        "    cursor.execute('PRAGMA journal_mode'); print(cursor.fetchone()[0])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", read],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1", "wal"]  # 1: NORMAL
