@@ -26,7 +26,6 @@ per-minute share (calls.quotas).
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import logging
 import time
@@ -38,7 +37,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 
-from calls import memo, payloads, phoneinc, quotas, shared_cache
+from calls import lookups, memo, payloads, phoneinc, quotas, shared_cache
 from calls.models import Company
 from calls.phoneinc import Call, PhoneIncError, RateLimited
 from calls.shared_cache import SharedCache
@@ -107,31 +106,6 @@ class FailureNotice:
     error: PhoneIncError
 
 
-# --- What this request's lookups found, for its log line ----------------------------------------
-
-_lookups: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
-    "phonedash_cache_lookups", default=()
-)
-
-
-def cache_lookups_reset() -> None:
-    """Start afresh; called at the start of each request we serve."""
-    _lookups.set(())
-    shared_cache.trouble_reset()
-
-
-def cache_lookups() -> tuple[str, ...]:
-    """Since the reset, per lookup: "hit" (fresh in the cache), "miss" (asked for upstream, or
-    for another request's fetch), or "miss" then "stale" (Phone.inc failed, an old answer shown);
-    then "unavailable" once if the cache failed this request or was being skipped."""
-    trouble = ("unavailable",) if shared_cache.had_trouble() else ()
-    return (*_lookups.get(), *trouble)
-
-
-def _note_lookup(outcome: str) -> None:
-    _lookups.set((*_lookups.get(), outcome))
-
-
 # --- The shared cache, and its outages ----------------------------------------------------------
 
 
@@ -174,9 +148,9 @@ def cached[T](
     key = cache_key(company, kind, identity)
     entry = _recent_fresh(key) or _entry_get(key, fresh_only=True)
     if entry is not None and _is_fresh(entry):
-        _note_lookup("hit")
+        lookups.note("hit")
         return Answer(entry.value, entry.fetched_at, from_cache=True)
-    _note_lookup("miss")
+    lookups.note("miss")
     return _fetched_or_stale(company, key, fetch, searcher)
 
 
@@ -223,7 +197,7 @@ def _fetched_or_stale[T](
             return Answer(entry.value, entry.fetched_at, from_cache=True)
         age = int(time.time() - entry.fetched_at)
         log.warning("serving a stale answer (%ss old): %s", age, error)
-        _note_lookup("stale")
+        lookups.note("stale")
         return Answer(entry.value, entry.fetched_at, from_cache=True, stale_because=error)
 
 

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from calls import answers, encryption, phoneinc, quotas
-from calls.answers import Answer, cache_lookups, cache_lookups_reset
+from calls.answers import Answer
+from calls.lookups import found as cache_lookups
+from calls.lookups import reset as cache_lookups_reset
 from calls.models import Company
 from calls.phoneinc import Call, RateLimited
 

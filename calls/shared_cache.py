@@ -56,7 +56,7 @@ _trouble: contextvars.ContextVar[bool] = contextvars.ContextVar(
 
 
 def trouble_reset() -> None:
-    """Start a request afresh (calls.answers.cache_lookups_reset)."""
+    """Start a request afresh (calls.lookups.reset)."""
     _trouble.set(False)
 
 

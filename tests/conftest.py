@@ -65,6 +65,17 @@ def fresh_simulator(settings):
     server.stop()
 
 
+@pytest.fixture
+def sim(settings):
+    """A frozen simulator of the test's own; answers cached for an hour."""
+    sim = Simulator(frozen=True)
+    server = sim.serve(port=0)
+    settings.PHONE_INC_API_URL = server.url
+    settings.PHONEDASH_CACHE_SECONDS = 3600
+    yield sim
+    server.stop()
+
+
 @pytest.fixture(autouse=True)
 def clear_cache():
     answers.shared.reset()  # a test that broke the cache leaves no skipping behind

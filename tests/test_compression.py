@@ -14,7 +14,7 @@ from django.test import RequestFactory
 
 from phonedash import compression
 from tests.test_call_list import rows_of
-from tests.test_pages import TOKEN, sim, still  # noqa: F401  (fixtures: a frozen simulator, time)
+from tests.test_pages import TOKEN, no_kept_pages, still  # noqa: F401  (fixtures)
 
 GZIP = {"Accept-Encoding": "gzip, deflate, br"}
 

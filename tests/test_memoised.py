@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from calls import memo, phoneinc
 from calls.forms import CallFilterForm
-from calls.simulator import Simulator
 from calls.templatetags import memoised
 from calls.templatetags.memoised import call_rows, filter_fields
 from tests.conftest import make_company, make_manager
@@ -34,17 +33,6 @@ CALL = phoneinc.Call(
     answered_at=timezone.now() - timedelta(minutes=10),
     duration=75,
 )
-
-
-@pytest.fixture
-def sim(settings):
-    """A private, frozen simulator where Initech starts empty; answers cached for an hour."""
-    sim = Simulator(frozen=True)
-    server = sim.serve(port=0)
-    settings.PHONE_INC_API_URL = server.url
-    settings.PHONEDASH_CACHE_SECONDS = 3600
-    yield sim
-    server.stop()
 
 
 def test_it_recomputes_relative_times_of_a_cached_call(client, django_user_model, sim, monkeypatch):

@@ -14,24 +14,12 @@ from django.utils import timezone
 
 from calls import callback_sources, callbacks
 from calls.models import Membership
-from calls.simulator import Simulator
 from calls.templatetags.memoised_content import CSRF_STAND_IN
 from calls.views import call_list
 from tests.conftest import make_company, make_manager
 from tests.test_call_list import INITECH_KEY, rows_of
 
 SALES = "+14155551234"  # Acme's Sales line
-
-
-@pytest.fixture
-def sim(settings):
-    """A frozen simulator of the test's own; answers cached for an hour."""
-    sim = Simulator(frozen=True)
-    server = sim.serve(port=0)
-    settings.PHONE_INC_API_URL = server.url
-    settings.PHONEDASH_CACHE_SECONDS = 3600
-    yield sim
-    server.stop()
 
 
 @pytest.fixture(autouse=True)

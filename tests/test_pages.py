@@ -10,35 +10,20 @@ import re
 import pytest
 from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client
-from django.utils import timezone
 
 from calls import forms, pages
 from calls.models import Membership
-from calls.simulator import Simulator
 from calls.templatetags.memoised_content import CSRF_STAND_IN
 from phonedash import csrf_token
 from tests.conftest import make_manager
 from tests.test_call_list import rows_of
+from tests.test_memoised_content import still  # noqa: F401  (no relative time moves on)
 
 TOKEN = re.compile(r'(?:name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")(\w{64})')
 
 
-@pytest.fixture
-def sim(settings):
-    """A frozen simulator of the test's own; answers cached for an hour."""
-    sim = Simulator(frozen=True)
-    server = sim.serve(port=0)
-    settings.PHONE_INC_API_URL = server.url
-    settings.PHONEDASH_CACHE_SECONDS = 3600
-    yield sim
-    server.stop()
-
-
 @pytest.fixture(autouse=True)
-def still(monkeypatch):
-    """No relative time ("5 min ago") moves on during a test unless the test moves it."""
-    now = timezone.now()
-    monkeypatch.setattr(timezone, "now", lambda: now)
+def no_kept_pages():
     pages.forget()
 
 
