@@ -23,6 +23,7 @@ CHARS = CSRF_ALLOWED_CHARS
 # The largest multiple of the alphabet's size in a byte: bytes at or above it are skipped,
 # so that every character is equally likely.
 _FAIR = 256 - 256 % len(CHARS)
+_INDEX = {char: index for index, char in enumerate(CHARS)}
 
 
 def random_chars(count: int) -> str:
@@ -50,8 +51,7 @@ def masked_token(request: HttpRequest) -> str:
     request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
     mask = random_chars(CSRF_SECRET_LENGTH)
     cipher = "".join(
-        CHARS[(CHARS.index(s) + CHARS.index(m)) % len(CHARS)]
-        for s, m in zip(secret, mask, strict=True)
+        CHARS[(_INDEX[s] + _INDEX[m]) % len(CHARS)] for s, m in zip(secret, mask, strict=True)
     )
     return mask + cipher
 

@@ -73,9 +73,12 @@ class MemoisedContentNode(template.Node):
             with context.push(key.fill() if key.fill else {}, csrf_token=CSRF_STAND_IN):
                 html = self.nodelist.render(context)
             kept = _contents.put(key.parts, (key.anchor, html, CSRF_STAND_IN in html))
-        if kept[2]:
-            return mark_safe(kept[1].replace(CSRF_STAND_IN, str(context.get("csrf_token", ""))))
-        return mark_safe(kept[1])
+        if not kept[2]:
+            return mark_safe(kept[1])
+        token = str(context.get("csrf_token", ""))
+        if token == CSRF_STAND_IN:  # inside a page being kept (calls.pages): left for it
+            return mark_safe(kept[1])
+        return mark_safe(kept[1].replace(CSRF_STAND_IN, token))
 
 
 @register.tag
@@ -102,8 +105,3 @@ def main_nav_key(context: template.Context, open_callbacks: int | None) -> Conte
     here = match.view_name if match is not None else None
     admin = user.membership.is_admin
     return ContentKey(("main-nav", here, admin, open_callbacks, get_script_prefix()), LAYOUT)
-
-
-def forget() -> None:
-    """Drop everything kept (for tests that count renders)."""
-    _contents.clear()

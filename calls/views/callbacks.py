@@ -49,10 +49,15 @@ def callbacks_board(request: HttpRequest, company) -> HttpResponse:
         "lines": (),
     }
     status = 200
-    if request.GET and not form.is_valid():
+    asked = bool(request.GET)  # nothing asked: the defaults, without building the form
+    if asked and not form.is_valid():
         status = 400
     else:
-        show, line = (form.show_value, form.line_value) if request.GET else (DEFAULT_SHOW, None)
+        show, line, check = (
+            (form.show_value, form.line_value, form.check_value)
+            if asked
+            else (DEFAULT_SHOW, None, False)
+        )
         query = board_query(show, line, request.embedded)
         context.update(
             show=show,
@@ -65,7 +70,7 @@ def callbacks_board(request: HttpRequest, company) -> HttpResponse:
                 company,
                 request.scope,
                 line=line,
-                check=fragment == "board" or bool(request.GET and form.check_value),
+                check=fragment == "board" or check,
             )
         except PhoneIncError as error:
             context["error"], status = error, error.status
