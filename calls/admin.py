@@ -9,7 +9,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
 
 from calls.models import AuditEvent, Company, Membership, Note
-from calls.team_forms import parse_lines
+from calls.team.forms import parse_lines
 
 
 class CompanyForm(forms.ModelForm):

@@ -6,4 +6,14 @@ class CallsConfig(AppConfig):
     verbose_name = "Calls and companies"
 
     def ready(self) -> None:
-        from calls import signals  # noqa: F401  (connects the sign-in audit receivers)
+        from calls import layout
+        from calls.accounts import signals  # noqa: F401  (connects the sign-in audit receivers)
+        from calls.answers import requests
+        from calls.callbacks import nav
+        from phonedash import health, requestlog
+
+        layout.add_figure("open_callbacks", nav.open_callbacks)
+
+        # What the site's request log and /readyz show of Phone.inc (the site knows nothing of it).
+        requestlog.add_hook(requestlog.Hook(around=requests.budgeted, fields=requests.log_fields))
+        health.add_report("phoneinc", requests.upstream_report, needs=("cache",))

@@ -6,7 +6,7 @@ import ipaddress
 import logging
 
 from calls.models import AuditEvent, Company
-from phonedash.login_throttle import client_address
+from phonedash.proxies import client_address
 
 log = logging.getLogger("phonedash.audit")
 DETAIL_MAX = AuditEvent._meta.get_field("detail").max_length

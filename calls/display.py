@@ -11,7 +11,7 @@ import phonenumbers
 from django.utils import timezone
 
 from calls import memo
-from calls.phoneinc import call_state
+from calls.phoneinc import call_state, is_withheld_number
 
 WITHHELD = "Withheld number"
 PHONES_KEPT = 4096
@@ -24,13 +24,14 @@ _phones: memo.Memo[tuple, str] = memo.Memo(
 @_phones.memoise
 def phone(number: str | None, region: str = "US") -> str:
     """National format for numbers of the company's region, international for the rest."""
-    if not number:
-        return WITHHELD
+    if is_withheld_number(number):
+        # "anonymous", "restricted", "unknown"... say so plainly rather than echo jargon; any
+        # other text that is no number is shown as Phone.inc sent it.
+        return WITHHELD if not number or number.replace(" ", "").isalpha() else number
     try:
         parsed = phonenumbers.parse(number, None if number.startswith("+") else region)
     except phonenumbers.NumberParseException:
-        # "anonymous", "restricted", "unknown"... say so plainly rather than echo jargon.
-        return WITHHELD if number.isalpha() else number
+        return number
     # Same country code, not same region: +44 7911 is Guernsey to phonenumbers, yet a UK
     # office dials it as 07911 ...; likewise +1 numbers across the NANP for a US company.
     if parsed.country_code == phonenumbers.country_code_for_region(region):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import phonenumbers
 
+from calls import memo
 from calls.phoneinc import E164_RE
 
 
@@ -36,3 +37,17 @@ def as_e164(text: str | None, region: str) -> str | None:
         return to_e164(text, region)
     except ValueError:
         return None
+
+
+_examples: memo.Memo[tuple, str] = memo.Memo(
+    "example numbers", entries=256, max_bytes=256 * memo.SMALL_ENTRY_BYTES, sizeof=memo.small
+)
+
+
+@_examples.memoise
+def example_number(region: str) -> str:
+    """A number as people in the region write it, for placeholders and error messages."""
+    example = phonenumbers.example_number(region)
+    if example is None:
+        return "+1 408 555 0199"
+    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)

@@ -2,8 +2,14 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
+from calls.call_detail import recording
+from calls.call_detail import views as call_detail
+from calls.call_list import views as call_list
+from calls.callbacks import note_views as notes
+from calls.callbacks import views as callbacks
+from calls.insights import export
+from calls.insights import views as insights
 from calls.phoneinc import CALL_ID_PATTERN
-from calls.views import call_detail, call_list, callbacks, export, insights, notes, recording
 
 
 class CallIdConverter:

@@ -2,18 +2,19 @@
 
 /healthz says the process answers, touching neither database nor cache. /readyz says this
 instance can serve pages: its database has the schema and takes writes, and its cache
-answers. It also reports Phone.inc's last answer as recorded by any worker sharing the cache,
-without asking Phone.inc itself (a probe every few seconds must not spend a company's rate
-limit), and a failing Phone.inc does not make phonedash unready: taking instances out of the
-load balancer would not bring Phone.inc back.
+answers. It also carries the reports the product adds when it starts (`add_report`), such as
+Phone.inc's last answer as any worker sharing the cache saw it: a report never asks Phone.inc
+(a probe every few seconds must not spend a company's rate limit) and never makes phonedash
+unready, since taking instances out of the load balancer would not bring Phone.inc back.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
@@ -22,39 +23,38 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from calls.answers import shared
-
 log = logging.getLogger("phonedash.health")
 
 # A phonedash table every signed-in page reads (the member's company): there once migrated.
 SCHEMA_TABLE = "calls_company"
-LAST_UPSTREAM_KEY = "health:upstream:last"
-LAST_UPSTREAM_SECONDS = 24 * 3600
 
 
-def record_upstream(outcome: str, ms: int) -> None:
-    """Remember Phone.inc's last answer (an HTTP status or an error class name) for /readyz.
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Something /readyz shows under `name`: what `read()` returns (JSON-ready), or null when
+    it fails, or when a check it `needs` did not pass."""
 
-    Only the outcome and timing: no company, no URL, no key. Through the shared cache's
-    wrapper, so that a cache that does not answer costs this no time while it is skipped.
-    """
-    status = {"status": outcome, "ms": ms, "at": time.time()}
-    shared.set(LAST_UPSTREAM_KEY, status, LAST_UPSTREAM_SECONDS)
+    name: str
+    read: Callable[[], object]
+    needs: tuple[str, ...] = ()
 
 
-def upstream_report() -> dict[str, object] | None:
-    """Phone.inc's last answer as /readyz shows it, or None if none in the last day."""
-    last = shared.get(LAST_UPSTREAM_KEY)
-    if not isinstance(last, dict):
+_reports: dict[str, Report] = {}
+
+
+def add_report(name: str, read: Callable[[], object], *, needs: tuple[str, ...] = ()) -> None:
+    """Show `read()` in /readyz's answer under `name` (the product adds its own at start)."""
+    _reports[name] = Report(name, read, needs)
+
+
+def _read(report: Report, checks: dict[str, str]) -> object:
+    if any(checks.get(check) != "ok" for check in report.needs):
         return None
-    status = str(last.get("status", ""))
-    return {
-        "last_status": status,
-        # Any HTTP answer below 500 means Phone.inc is up, even a 401 for one company's key.
-        "answering": status.isdigit() and int(status) < 500,
-        "ms": last.get("ms"),
-        "seconds_ago": max(0, round(time.time() - float(last.get("at", 0)))),
-    }
+    try:
+        return report.read()
+    except Exception:
+        log.exception("readyz: the %s report failed", report.name)
+        return None
 
 
 class _RolledBack(Exception):
@@ -137,11 +137,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def readyz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _check_database(), "cache": _check_cache()}
     ready = all(value == "ok" for value in checks.values())
-    try:
-        phoneinc = upstream_report() if checks["cache"] == "ok" else None
-    except Exception:
-        phoneinc = None
+    reports = {name: _read(report, checks) for name, report in _reports.items()}
     return JsonResponse(
-        {"status": "ready" if ready else "unavailable", "checks": checks, "phoneinc": phoneinc},
+        {"status": "ready" if ready else "unavailable", "checks": checks, **reports},
         status=200 if ready else 503,
     )

@@ -1,9 +1,9 @@
 """Django's Redis cache, with short socket timeouts, one Redis client per connection pool, and
-the two atomic operations calls.shared_cache asks of a shared cache.
+the two atomic operations calls.answers.shared asks of a shared cache.
 
 Redis answers in about a millisecond; one that accepts connections and never answers would
 otherwise hold each operation for redis-py's default of no timeout at all. So connecting and
-each answer get PHONEDASH_REDIS_TIMEOUT unless OPTIONS say otherwise (calls.shared_cache then
+each answer get PHONEDASH_REDIS_TIMEOUT unless OPTIONS say otherwise (calls.answers.shared then
 skips the cache for a few seconds after a failure).
 
 Django builds a new `redis.Redis` for every cache operation, and redis-py fills a table of
@@ -64,13 +64,13 @@ class RedisCache(DjangoRedisCache):
         self._class = ReusedClients
 
     def count(self, key: str, timeout: int) -> int:
-        """calls.shared_cache.SharedCache.count, in one atomic step."""
+        """calls.answers.shared.SharedCache.count, in one atomic step."""
         full = self.make_and_validate_key(key)
         client = self._cache.get_client(full, write=True)
         return int(client.eval(_COUNT, 1, full, max(1, int(timeout))))
 
     def keep_newest(self, index: str, key: str, keep: int, timeout: float) -> int:
-        """calls.shared_cache.SharedCache.keep_newest, in one atomic step for every worker."""
+        """calls.answers.shared.SharedCache.keep_newest, in one atomic step for every worker."""
         index_key = self.make_and_validate_key(index)
         member = self.make_and_validate_key(key)
         client = self._cache.get_client(index_key, write=True)

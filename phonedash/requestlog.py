@@ -1,9 +1,12 @@
 """One log line per request: who (ids only), what, how it went, and what Phone.inc cost.
 
-The line carries a request id (the proxy's X-Request-ID when it sends a sane one, else a new
-one), echoed in the response so a user's report can be matched to the log. Paths are logged
-without their query string, which may hold phone numbers: only the parameter names are kept.
-Ids are read only if the request already loaded them: logging never queries the database.
+The product adds what it knows of a request when it starts (`add_hook`): a context around each
+request (its Phone.inc budget) and the fields it contributes to the line (Phone.inc's requests
+and milliseconds, what the cache answered). The line carries a request id (the proxy's
+X-Request-ID when it sends a sane one, else a new one), echoed in the response so a user's
+report can be matched to the log. Paths are logged without their query string, which may hold
+phone numbers: only the parameter names are kept. Ids are read only if the request already
+loaded them: logging never queries the database.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.conf import settings
@@ -20,8 +25,6 @@ from django.core.exceptions import ObjectDoesNotExist, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import empty
 
-from calls import phoneinc, services
-from phonedash import health
 from phonedash.logformat import current_request_id
 
 log = logging.getLogger("phonedash.request")
@@ -31,6 +34,23 @@ _REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _PARAM_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}")
 MAX_PARAMS = 10
 QUIET_PATHS = ("/healthz", "/readyz", "/favicon.ico")
+
+
+@dataclass(frozen=True, slots=True)
+class Hook:
+    """What the product adds to every request: `around()`, a context the request runs in, and
+    `fields()`, read once it has run, for its log line."""
+
+    around: Callable[[], contextlib.AbstractContextManager[object]]
+    fields: Callable[[], dict[str, object]]
+
+
+_hooks: list[Hook] = []
+
+
+def add_hook(hook: Hook) -> None:
+    if hook not in _hooks:
+        _hooks.append(hook)
 
 
 def request_id_from(request: HttpRequest) -> str:
@@ -66,14 +86,6 @@ def ids_of(request: HttpRequest) -> tuple[int | None, int | None]:
     return user.pk, company_id
 
 
-def cache_summary(lookups: tuple[str, ...]) -> str | None:
-    """What this request's cache lookups found: "hit", "miss", "hit+miss", "miss+stale"...,
-    with "+unavailable" when the cache failed the request or was being skipped."""
-    found = set(lookups)
-    words = ("hit", "miss", "stale", "unavailable")
-    return "+".join(word for word in words if word in found) or None
-
-
 class RequestLogMiddleware:
     """First in MIDDLEWARE, so its time covers everything and it sees the final status."""
 
@@ -85,11 +97,10 @@ class RequestLogMiddleware:
         request_id = request_id_from(request)
         request.request_id = request_id
         token = current_request_id.set(request_id)
-        phoneinc.upstream_stats_reset()
-        services.cache_lookups_reset()
         try:
-            # One Phone.inc budget for the whole request, however many calls or waits it makes.
-            with services.page_budget():
+            with contextlib.ExitStack() as hooks:
+                for hook in _hooks:
+                    hooks.enter_context(hook.around())
                 response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
             try:
@@ -101,10 +112,9 @@ class RequestLogMiddleware:
             current_request_id.reset(token)
 
     def log(self, request: HttpRequest, response: HttpResponse, started: float) -> None:
-        upstream_count, upstream_seconds = phoneinc.upstream_stats()
-        last = phoneinc.upstream_last()
-        if last is not None:
-            health.record_upstream(*last)
+        added: dict[str, object] = {}
+        for hook in _hooks:
+            added.update(hook.fields())
         user_id, company_id = ids_of(request)
         path = quote(request.path, safe="/:@!$&'()*+,;=-._~")[:300]
         status = response.status_code
@@ -117,9 +127,10 @@ class RequestLogMiddleware:
             "duration_ms": round((time.perf_counter() - started) * 1000),
             "user_id": user_id,
             "company_id": company_id,
-            "upstream_requests": upstream_count,
-            "upstream_ms": round(upstream_seconds * 1000),
-            "cache": cache_summary(services.cache_lookups()),
+            "upstream_requests": added.pop("upstream_requests", 0),
+            "upstream_ms": added.pop("upstream_ms", 0),
+            "cache": added.pop("cache", None),
+            **added,
         }
         if status >= 500:
             level = logging.WARNING
@@ -138,7 +149,7 @@ class RequestLogMiddleware:
             fields["request_id"],
             user_id if user_id is not None else "-",
             company_id if company_id is not None else "-",
-            upstream_count,
+            fields["upstream_requests"],
             fields["upstream_ms"],
             fields["cache"] or "-",
             extra=fields,

@@ -61,7 +61,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so its log line covers the whole request and carries the final status.
     "phonedash.requestlog.RequestLogMiddleware",
-    # Outside everything that writes a body: text compressed last (see the module on BREACH).
+    # Outside everything that writes a body: text compressed last (the README on BREACH).
     "phonedash.compression.TextGZipMiddleware",
     "phonedash.middleware.SecurityHeadersMiddleware",
     # Inside it, so a forced theme's cookie is Partitioned in a portal's frame too.
@@ -98,9 +98,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "calls.context_processors.dashboard",
-                # Django's token, masked in one read of the random source (see the module).
-                "phonedash.csrf_token.csrf",
+                "calls.layout.context",
             ],
         },
     },
@@ -140,7 +138,7 @@ if REDIS_URL:
     CACHES = {
         "default": {
             # Django's, with short socket timeouts (PHONEDASH_REDIS_TIMEOUT), reused clients
-            # and the atomic counters and indexes calls.shared_cache uses.
+            # and the atomic counters and indexes calls.answers.shared uses.
             "BACKEND": "phonedash.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "phonedash",
@@ -169,9 +167,9 @@ PHONEDASH_STALE_SECONDS = env_int("PHONEDASH_STALE_SECONDS", 3600, minimum=0, ma
 PHONEDASH_UPSTREAM_TIMEOUT = env_number("PHONEDASH_UPSTREAM_TIMEOUT", 8, minimum=0.5, maximum=9.5)
 # A page never waits longer than this for Phone.inc in all, retries included.
 PHONEDASH_UPSTREAM_BUDGET = 10.0
-# Each company's share (calls.answers, calls.quotas): answers it keeps in the shared cache (its
-# own oldest go first, never another company's), and requests phonedash makes to Phone.inc
-# for it per minute.
+# Each company's share (calls.answers.store, calls.answers.quotas): answers it keeps in the
+# shared cache (its own oldest go first, never another company's), and requests phonedash makes
+# to Phone.inc for it per minute.
 PHONEDASH_CACHE_ANSWERS_PER_COMPANY = env_int(
     "PHONEDASH_CACHE_ANSWERS_PER_COMPANY", 100, minimum=10, maximum=10000
 )
@@ -188,7 +186,7 @@ PHONEDASH_SEARCHES_PER_MINUTE = env_int(
 # --- Auth -------------------------------------------------------------------------------------
 
 # ModelBackend, loading the user's company with the user (one query for both, on every page).
-AUTHENTICATION_BACKENDS = ["calls.auth.CompanyUserBackend"]
+AUTHENTICATION_BACKENDS = ["calls.accounts.backend.CompanyUserBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "calls:list"
 LOGOUT_REDIRECT_URL = "login"

@@ -4,14 +4,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from calls.views import audit_log, call_list, password, team
-from phonedash import health
-from phonedash.login_throttle import (
+from calls.accounts import password
+from calls.accounts.login_throttle import (
     ThrottledAdminAuthenticationForm,
     ThrottledLoginView,
     admin_login,
     admin_password_change,
 )
+from calls.call_list import views as call_list
+from calls.team import audit_views as audit_log
+from calls.team import views as team
+from phonedash import health
 
 admin.site.site_header = "phonedash administration"
 admin.site.site_title = "phonedash admin"

@@ -10,7 +10,7 @@ import os
 import pytest
 from django.core.cache import cache
 
-from calls import answers
+from calls.answers import store as answers
 from calls.models import Company, Membership
 from calls.simulator import SEED_COMPANIES, Simulator
 

@@ -2,7 +2,7 @@
 real worker processes: a Phone.inc that trickles, a worker's memory.
 
 Built as the README's Deploy section says (migrate, createcompany, createmanager,
-collectstatic, then gunicorn -c gunicorn.conf.py); tests.test_multiprocess runs the same with
+collectstatic, then gunicorn -c gunicorn.conf.py); tests.site.test_multiprocess runs the same with
 two workers sharing Redis.
 """
 
@@ -20,7 +20,14 @@ from pathlib import Path
 import requests
 
 from tests.conftest import ACME_KEY, PASSWORD
-from tests.test_multiprocess import MANAGER, ROOT, SECRET_KEY, Deployment, free_port, run_manage
+from tests.site.test_multiprocess import (
+    MANAGER,
+    ROOT,
+    SECRET_KEY,
+    Deployment,
+    free_port,
+    run_manage,
+)
 
 __all__ = ["MANAGER", "PASSWORD", "Deployment", "gunicorn_without_redis"]
 

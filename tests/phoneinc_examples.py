@@ -2,6 +2,30 @@
 
 from __future__ import annotations
 
+# The call's fields as the vendor documents them, in the doc's order (initiated_by only on
+# outbound calls), and those it says may be null (or leaves out).
+FIELDS = (
+    "id",
+    "from",
+    "to",
+    "direction",
+    "state",
+    "started_at",
+    "answered_at",
+    "duration",
+    "summary",
+    "transcription",
+    "transcription_segments",
+    "recording_url",
+    "main_number_id",
+    "main_number_name",
+    "main_number",
+    "main_number_formatted",
+    "employees",
+    "initiated_by",
+)
+NULLABLE = tuple(name for name in FIELDS if name not in ("id", "direction", "state"))
+
 # The two example answers in docs/phone-inc-calls-api.txt, verbatim.
 LIST_EXAMPLE = """{
   "calls": [

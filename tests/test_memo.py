@@ -7,8 +7,10 @@ import threading
 
 import pytest
 
-from calls import answers, display, encryption, forms, memo, payloads, transcript
-from calls.templatetags import memoised
+from calls import display, memo, numbers, pages
+from calls.answers import store as answers
+from calls.callbacks import sources as callback_sources
+from calls.models import encryption
 
 
 def sized(key: object, value: str) -> int:
@@ -132,16 +134,13 @@ def test_it_stays_within_its_bounds_under_many_threads():
 @pytest.mark.parametrize(
     "kept",
     [
-        payloads._unpickled,
-        memoised._rows,
-        memoised._lists_html,
-        memoised._fields_html,
-        forms._widgets,
-        forms._examples,
+        numbers._examples,
         display._phones,
-        transcript._built,
         encryption._ciphers,
         answers._recent,
+        pages._pages,
+        callback_sources._boards,
+        callback_sources._counts,
     ],
     ids=lambda kept: kept.name,
 )

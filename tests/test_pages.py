@@ -1,23 +1,29 @@
 """Whole pages kept rendered (calls.pages): a warm page is served without the template engine,
-and rendered again for anything it shows that differs (who is signed in, their company and
-role, the navigation's count, the theme, the embedded switch); never kept for an error or a
-fragment; each response carries its own CSRF token, which Django's CSRF check accepts."""
+and rendered again for anything it shows that differs (another answer, company, member's
+lines, filter, relative time, note, who may delete a note; who is signed in, their company and
+role, the navigation's count, the theme, the embedded switch); never kept for an error, a stale
+answer or a fragment; each response carries its own CSRF token, which Django's check accepts."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client
+from django.utils import timezone
 
-from calls import forms, pages
+from calls import pages
+from calls.call_list import views as call_list
+from calls.callbacks import sources as callback_sources
+from calls.filters import forms
 from calls.models import Membership
-from calls.templatetags.memoised_content import CSRF_STAND_IN
-from phonedash import csrf_token
-from tests.conftest import make_manager
-from tests.test_call_list import rows_of
-from tests.test_memoised_content import still  # noqa: F401  (no relative time moves on)
+from calls.pages import CSRF_STAND_IN
+from tests.call_list.test_call_list import INITECH_KEY, rows_of
+from tests.conftest import make_company, make_manager
+
+SALES = "+14155551234"  # Acme's Sales line
 
 TOKEN = re.compile(r'(?:name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")(\w{64})')
 
@@ -25,6 +31,28 @@ TOKEN = re.compile(r'(?:name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")(\w{
 @pytest.fixture(autouse=True)
 def no_kept_pages():
     pages.forget()
+
+
+@pytest.fixture(autouse=True)
+def still(monkeypatch):
+    """No relative time ("5 min ago") moves on during a test unless the test moves it: with
+    50 calls one does every second or so, and the page is rendered again for it."""
+    now = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: now)
+
+
+@pytest.fixture
+def renders(monkeypatch) -> list[int]:
+    """How many times the list page was rendered: its summary strip is worked out only then."""
+    counted: list[int] = []
+    real = call_list.summarize
+
+    def counting(calls):
+        counted.append(len(calls))
+        return real(calls)
+
+    monkeypatch.setattr(call_list, "summarize", counting)
+    return counted
 
 
 def warm(client, path: str = "/calls/?limit=50"):
@@ -110,31 +138,161 @@ def test_it_never_keeps_a_page_under_debug(alice_client, sim, settings):
 # --- The filters a query asks for --------------------------------------------------------
 
 
-def test_a_valid_query_is_read_once(rf):
-    query = rf.get("/calls/", {"phone_number": "(212) 555-0123", "limit": "25"}).GET
-    form, filters = forms.read_filters(forms.CallFilterForm, query, "US")
-    assert isinstance(form, forms.CallFilterForm)
-    again, same = forms.read_filters(forms.CallFilterForm, query, "US")
-    assert same == filters and same.phone_number == "+12125550123" and same.limit == 25
-    assert again.__class__ is forms.CallFilterForm and again.is_valid(), "built when asked for"
-    _, british = forms.read_filters(forms.CallFilterForm, query, "GB")
-    assert british != filters, "the region reads the number"
-
-
 def test_an_invalid_query_is_checked_every_time(rf):
     query = rf.get("/calls/", {"limit": "500"}).GET
     for _ in range(2):
-        form, filters = forms.read_filters(forms.CallFilterForm, query, "US")
-        assert filters is None
+        form, found = forms.read_query(forms.CallFilterForm, query, "US")
+        assert found is None
         assert form.errors["limit"] == ["Phone.inc returns at most 50 calls."]
 
 
-# --- CSRF tokens ------------------------------------------------------------------------------
+def test_the_region_reads_the_number(rf):
+    query = rf.get("/calls/", {"phone_number": "(212) 555-0123", "limit": "25"}).GET
+    _, american = forms.read_query(forms.CallFilterForm, query, "US")
+    assert american.phone_number == "+12125550123" and american.limit == 25
+    _, british = forms.read_query(forms.CallFilterForm, query, "GB")
+    assert british != american, "the region reads the number"
 
 
-def test_random_chars_are_of_the_alphabet_and_all_of_it():
-    drawn = "".join(csrf_token.random_chars(32) for _ in range(200))
-    assert len(drawn) == 6400
-    assert set(drawn) == set(csrf_token.CHARS)
-    counts = [drawn.count(char) for char in csrf_token.CHARS]
-    assert min(counts) > 50 and max(counts) < 170, "about 103 of each"
+# --- Kept per answer, lines, filter, time and note ---------------------------------------
+
+
+def test_it_renders_a_warm_lists_content_once(alice_client, acme, sim, renders):
+    first = rows_of(alice_client.get("/calls/?limit=50"))  # fetched
+    alice_client.get("/calls/?limit=50")  # the cached answer, as every view reads it from now on
+    renders.clear()
+    pages = [alice_client.get("/calls/?limit=50") for _ in range(3)]
+    assert len(renders) == 0
+    assert all(
+        [row.call_id for row in rows_of(page)] == [row.call_id for row in first] for page in pages
+    )
+    tokens = {
+        page.content.decode().split('name="csrfmiddlewaretoken" value="')[1][:64] for page in pages
+    }
+    assert len(tokens) == 3, "each response carries a token of its own"
+
+
+def test_it_renders_again_for_a_new_answer(client, django_user_model, sim, settings, renders):
+    settings.PHONEDASH_CACHE_SECONDS = 0  # every view asks Phone.inc again
+    initech = make_company("Initech", INITECH_KEY, tz="America/Chicago")
+    client.force_login(make_manager(django_user_model, "dana", initech))
+    sim.add_call(INITECH_KEY, started_at=sim.now() - timedelta(minutes=5))
+    before = rows_of(client.get("/calls/"))
+    added = sim.add_call(INITECH_KEY, started_at=sim.now() - timedelta(minutes=2))
+    after = rows_of(client.get("/calls/"))
+    assert added["id"] not in {row.call_id for row in before}
+    assert after[0].call_id == added["id"] and len(after) == len(before) + 1
+    assert len(renders) == 2
+
+
+def test_it_keeps_each_members_lines_apart(alice_client, acme, bob, sim, renders):
+    everyone = {row.call_id for row in rows_of(alice_client.get("/calls/?limit=50"))}
+    Membership.objects.filter(user=bob).update(lines=[SALES])
+    alice_client.force_login(bob)
+    sales = rows_of(alice_client.get("/calls/?limit=50"))
+    assert sales and {row.cells[2] for row in sales} == {"Sales"}
+    assert {row.call_id for row in sales} < everyone
+    assert len(renders) == 2
+
+
+def test_it_keeps_each_company_apart(alice, charlie, sim):
+    as_alice, as_charlie = Client(), Client()
+    as_alice.force_login(alice)
+    as_charlie.force_login(charlie)
+    acme_calls = {row.call_id for row in rows_of(as_alice.get("/calls/?limit=50"))}
+    page = as_charlie.get("/calls/?limit=50").content.decode()
+    globex_calls = {row.call_id for row in rows_of(as_charlie.get("/calls/?limit=50"))}
+    assert acme_calls and globex_calls and not acme_calls & globex_calls
+    assert "Acme Corp" not in page and "Globex" in page
+
+
+def test_it_keeps_the_embedded_layout_and_each_filter_apart(alice_client, acme, sim, renders):
+    plain = rows_of(alice_client.get("/calls/?limit=25"))
+    embedded = rows_of(alice_client.get("/calls/?limit=25&embed=1"))
+    inbound = rows_of(alice_client.get("/calls/?limit=25&direction=inbound"))
+    assert not any("embed=1" in link for row in plain for link in row.links)
+    assert all("embed=1" in link for row in embedded for link in row.links)
+    assert {row.cells[0] for row in inbound} == {"Inbound"}
+    assert len(renders) == 3
+
+
+def test_it_renders_again_once_a_relative_time_moves_on(
+    alice_client, acme, sim, renders, monkeypatch
+):
+    alice_client.get("/calls/?limit=50")
+    alice_client.get("/calls/?limit=50")
+    later = timezone.now() + timedelta(minutes=5)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    alice_client.get("/calls/?limit=50")
+    assert len(renders) == 2
+
+
+def test_it_never_keeps_a_stale_answer(alice_client, acme, sim, settings, renders):
+    settings.PHONEDASH_CACHE_SECONDS = 0
+    settings.PHONEDASH_STALE_SECONDS = 3600
+    alice_client.get("/calls/")
+    sim.set_fault(status=503)
+    first = alice_client.get("/calls/").content.decode()
+    second = alice_client.get("/calls/").content.decode()
+    assert "stale-banner" in first and "stale-banner" in second
+    assert len(renders) == 3
+
+
+def test_it_keeps_nothing_under_debug(alice_client, acme, sim, settings, renders):
+    settings.DEBUG = True
+    alice_client.get("/calls/")
+    alice_client.get("/calls/")
+    assert len(renders) == 2
+
+
+# --- The callbacks board ------------------------------------------------------------------
+
+BOARD = "/calls/callbacks/"
+
+
+@pytest.fixture
+def builds(monkeypatch) -> list[int]:
+    """How many times a board was built (not served from its memo)."""
+    counted: list[int] = []
+    real = callback_sources.callbacks.build
+
+    def counting(*args, **kwargs):
+        counted.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(callback_sources.callbacks, "build", counting)
+    return counted
+
+
+def note_form_of(page: str) -> tuple[str, str]:
+    """The first row's note form: its action and the CSRF token it carries."""
+    form = re.search(r'<form id="note-form-[^"]+"[^>]*action="([^"]+)".*?</form>', page, re.S)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.group(0))
+    return form.group(1), token.group(1)
+
+
+def test_it_serves_a_warm_board_with_each_requests_own_csrf_token(alice, acme, sim, builds):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    browser.get(BOARD)
+    builds.clear()
+    pages = [browser.get(BOARD).content.decode() for _ in range(3)]
+    assert builds == [], "the same board, built once"
+    tokens = {note_form_of(page)[1] for page in pages}
+    assert len(tokens) == 3 and not any(CSRF_STAND_IN in page for page in pages)
+    action, token = note_form_of(pages[-1])
+    saved = browser.post(action, {"text": "Rang back.", "csrfmiddlewaretoken": token})
+    assert saved.status_code == 302, "the token in the kept form is accepted"
+    assert "Rang back." in browser.get(BOARD).content.decode(), "and the new note shows at once"
+
+
+def test_it_shows_the_delete_button_to_the_notes_author_only(alice, bob, acme, sim):
+    as_alice, as_bob = Client(), Client()
+    as_alice.force_login(alice)
+    as_bob.force_login(bob)
+    action, _ = note_form_of(as_alice.get(BOARD).content.decode())
+    as_alice.post(action, {"text": "Left a voicemail."})
+    mine = as_alice.get(BOARD).content.decode()
+    theirs = as_bob.get(BOARD).content.decode()
+    assert "Left a voicemail." in mine and "Left a voicemail." in theirs
+    assert "your note of" in mine and "your note of" not in theirs

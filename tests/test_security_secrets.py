@@ -14,8 +14,9 @@ from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 
-from calls import encryption, phoneinc, services
-from calls.models import Company, Membership
+from calls import phoneinc
+from calls.models import Company, Membership, encryption
+from calls.sources import window as services
 from phonedash import redaction
 from phonedash.logformat import JsonFormatter
 from phonedash.redaction import REDACTED, RedactSecrets, register_secret

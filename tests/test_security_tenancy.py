@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import resolve
 from django.utils import timezone
 
-from calls import answers, services
+from calls.answers import store as answers
+from calls.sources import window as services
 from tests.conftest import ACME_KEY, GLOBEX_KEY, PASSWORD
 
 ACME_SECRET = "Acme-only summary: the merger closes on Friday"
@@ -101,9 +102,9 @@ def test_it_shares_the_cache_within_a_company_only(acme, globex, alice, bob, sim
     browsers["bob"].get("/calls/?state=ended")
     assert simulator.request_count() == 0
 
-    filters = services.CallFilters(state="ended")
-    acme_key = answers.cache_key(acme, "list", repr(sorted(filters.params().items())))
-    globex_key = answers.cache_key(globex, "list", repr(sorted(filters.params().items())))
+    filters = services.CallQuery(state="ended")
+    acme_key = answers.cache_key(acme, "list", repr(sorted(filters.upstream().items())))
+    globex_key = answers.cache_key(globex, "list", repr(sorted(filters.upstream().items())))
     assert acme_key != globex_key
     assert f":{acme.pk}:" in acme_key and f":{globex.pk}:" in globex_key
 

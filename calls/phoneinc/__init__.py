@@ -50,6 +50,7 @@ from calls.phoneinc.records import (
     TranscriptSegment,
     call_state,
     is_valid_call_id,
+    is_withheld_number,
 )
 
 __all__ = [
@@ -75,6 +76,7 @@ __all__ = [
     "Unavailable",
     "call_state",
     "is_valid_call_id",
+    "is_withheld_number",
     "parse_call",
     "parse_call_list",
     "request_deadline",

@@ -27,6 +27,9 @@ class PhoneIncError(Exception):
     title = "Phone.inc problem"
     status = 502
     default_message = "Something went wrong while talking to Phone.inc."
+    # Asking again cannot help (a refused key, a missing call): it needs a person, not a retry,
+    # and no old answer is shown in its stead.
+    is_final = False
 
     def __init__(
         self,
@@ -66,6 +69,7 @@ class InvalidKey(PhoneIncError):
 
     title = "Phone.inc refused the API key"
     status = 502
+    is_final = True
     default_message = (
         "Phone.inc did not accept this company's API key. Ask your administrator to check it."
     )
@@ -76,6 +80,7 @@ class NotFound(PhoneIncError):
 
     title = "Call not found"
     status = 404
+    is_final = True
     default_message = "This call was not found in your company's Phone.inc account."
 
 

@@ -28,6 +28,14 @@ E164_RE = re.compile(r"\+[1-9][0-9]{6,14}")
 _DIALABLE_RE = re.compile(r"[+0-9 ().-]{3,32}")
 
 
+def is_withheld_number(number: str | None) -> bool:
+    """Whether a remote number is withheld: anything but digits with the usual punctuation
+    ("anonymous", "restricted", "private", "" or None), or fewer than three digits."""
+    if not number or not _DIALABLE_RE.fullmatch(number):
+        return True
+    return sum(char.isdigit() for char in number) < 3
+
+
 def is_valid_call_id(value: object) -> bool:
     """Whether `value` may be used as a call id in an upstream URL (and in our own URLs)."""
     return isinstance(value, str) and CALL_ID_RE.fullmatch(value) is not None
@@ -159,9 +167,7 @@ class Call:
     @property
     def is_withheld(self) -> bool:
         """The remote party hid their number ("anonymous", "restricted", empty...)."""
-        number = self.remote_number
-        dialable = _DIALABLE_RE.fullmatch(number) and sum(c.isdigit() for c in number) >= 3
-        return not dialable
+        return is_withheld_number(self.remote_number)
 
     @property
     def has_valid_id(self) -> bool:

@@ -1,64 +1,13 @@
-"""Template pieces of the callbacks board: how long a wait reads, and the navigation's count."""
+"""Template filters of the callbacks board (calls.callbacks.format)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from django import template
-from django.utils import timezone
 
-from calls import pages
+from calls.callbacks import format as callbacks_format
 
 register = template.Library()
 
-WEEK = timedelta(days=6)
-
-
-@register.filter
-def span(value: timedelta | None) -> str:
-    """A wait in words: '40 s', '12 min', '2 h 5 min', '3 d 4 h'."""
-    if value is None:
-        return "—"
-    seconds = max(0, int(value.total_seconds()))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
-
-
-@register.filter
-def waited(moment: datetime | None, now: datetime | None = None) -> str:
-    """How long ago `moment` was, as a wait: 'under 1 min', '47 min', '2 h 5 min'.
-
-    To the minute: a board that counted a fresh missed call's wait in seconds would read
-    differently every second, and be rendered anew for every view instead of kept."""
-    if moment is None:
-        return "—"
-    waited_for = (now or timezone.now()) - moment
-    if waited_for < timedelta(minutes=1):
-        return "under 1 min"
-    return span(waited_for)
-
-
-@register.filter
-def since(moment: datetime | None) -> str:
-    """A moment in the past week as 'Tue 14:02' (current time zone), with its date if older."""
-    if moment is None:
-        return ""
-    local = timezone.localtime(moment)
-    if timezone.now() - moment > WEEK:
-        return local.strftime("%a %-d %b %Y, %H:%M")
-    return local.strftime("%a %H:%M")
-
-
-@register.simple_tag(takes_context=True)
-def open_callbacks(context) -> int | None:
-    """The navigation's count of open callbacks (calls.pages.open_callbacks), or None."""
-    request = context.get("request")
-    return pages.open_callbacks(request) if request is not None else None
+register.filter("span", callbacks_format.span)
+register.filter("waited", callbacks_format.waited)
+register.filter("since", callbacks_format.since)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.core.management import BaseCommand, CommandError
 from django.db import transaction
 
-from calls import encryption
-from calls.models import Company
+from calls.models import Company, encryption
 
 
 class Command(BaseCommand):

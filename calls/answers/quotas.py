@@ -1,0 +1,85 @@
+"""How fast phonedash asks Phone.inc for each company, and for each member's searches.
+
+Every request phonedash makes to Phone.inc for a company counts against that company's share,
+PHONEDASH_COMPANY_REQUESTS_PER_MINUTE, so that one company cannot take every worker's time.
+A member's searches of the call list (answers already cached cost nothing) also count against
+their own PHONEDASH_SEARCHES_PER_MINUTE, set well below the company's share: a member who
+floods the list with distinct filters is slowed, with a message saying so, before their
+colleagues or anyone else notice.
+
+Counts are fixed one-minute windows in the shared cache (atomic there, so they hold across
+workers and hosts with Redis). Two counters per company and per member take turns, minute by
+minute, each expiring just after its minute ends: a fixed set of keys, which the local-memory
+cache (which keeps expired keys until it needs the room) cannot pile up. When the cache is
+unavailable nothing is counted, and Phone.inc's own 429s still slow a company down.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+from django.conf import settings
+
+from calls.answers.shared import SharedCache
+from calls.models import Company
+from calls.phoneinc import RateLimited
+
+log = logging.getLogger("phonedash.services")
+
+WINDOW_SECONDS = 60
+
+
+def _wait(seconds: int) -> str:
+    return "1 second" if seconds == 1 else f"{seconds} seconds"
+
+
+class SearchingTooFast(RateLimited):
+    """This member's searches are arriving faster than their share lets phonedash ask."""
+
+    title = "Searching too fast"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            retry_after,
+            message="You are searching faster than phonedash can ask Phone.inc; "
+            f"wait {_wait(retry_after)}.",
+            detail="member's searches per minute",
+        )
+
+
+class CompanyOverQuota(RateLimited):
+    """Phonedash has asked Phone.inc as often for this company this minute as it may."""
+
+    title = "Too many requests"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            retry_after,
+            message="Your company's pages are asking Phone.inc for more than phonedash allows "
+            f"in a minute; wait {_wait(retry_after)}.",
+            detail="company's requests per minute",
+        )
+
+
+def charge(shared: SharedCache, company: Company, searcher: int | None = None) -> None:
+    """Count one Phone.inc request for `company` (and a search by member `searcher`), or raise
+    SearchingTooFast / CompanyOverQuota, with the seconds left in this window, when it is over."""
+    now = time.time()
+    window = int(now // WINDOW_SECONDS)
+    left = max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
+    turn = window % 2
+    if searcher is not None:
+        limit = settings.PHONEDASH_SEARCHES_PER_MINUTE
+        searches = shared.count(f"quota:{company.pk}:searches:{searcher}:{turn}", left + 1)
+        if searches is not None and searches > limit:
+            if searches == limit + 1:
+                log.warning("company %s: a member is over %s searches a minute", company.pk, limit)
+            raise SearchingTooFast(left)
+    limit = settings.PHONEDASH_COMPANY_REQUESTS_PER_MINUTE
+    requests = shared.count(f"quota:{company.pk}:upstream:{turn}", left + 1)
+    if requests is not None and requests > limit:
+        if requests == limit + 1:
+            log.warning("company %s: over %s Phone.inc requests a minute", company.pk, limit)
+        raise CompanyOverQuota(left)

@@ -1,0 +1,170 @@
+"""Notes on a call: adding one (optionally marking a missed call handled) and deleting your own.
+
+A note is saved only for a call that exists for the company and that the member may see,
+checked through the company's call source as every page checks it. With htmx the notes update in
+place: on the call's page its notes section is sent back; on the callbacks board (whose forms
+target themselves) the answer is empty and the `notesChanged` event makes the board reload.
+Without JavaScript each form posts and is redirected back to the page it came from.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from calls import audit, phoneinc
+from calls.accounts.tenancy import company_required, forbidden
+from calls.callbacks.notes import NoteForm, notes_on
+from calls.models import AuditEvent, Note
+from calls.phoneinc import Call, PhoneIncError
+from calls.responses import render_error
+from calls.sources import source_for
+
+CHANGED_EVENT = "notesChanged"
+TEMPLATE = "calls/notes.html"
+
+
+def post_only(view):
+    """require_POST, answering any other method with a page that says what to do instead."""
+    guarded = require_POST(view)
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = guarded(request, *args, **kwargs)
+        if response.status_code == 405 and request.method != "POST":
+            page = render(
+                request,
+                "error_page.html#message" if request.htmx else "error_page.html",
+                {
+                    "status": 405,
+                    "title": "Use the form",
+                    "message": "Notes are added and deleted with the forms on a call's page.",
+                },
+                status=405,
+            )
+            page["Allow"] = "POST"
+            return page
+        return response
+
+    return wrapper
+
+
+@post_only
+@company_required
+def add_note(request: HttpRequest, company, call_id: str) -> HttpResponse:
+    call = _visible_call(request, company, call_id)
+    if isinstance(call, HttpResponse):
+        return call
+    form = NoteForm(request.POST, missed=call.is_missed)
+    if not form.is_valid():
+        return _form_page(request, company, call_id, call, form)
+    note = Note.objects.create(
+        company=company,
+        call_id=call_id,
+        author=request.user,
+        author_name=request.user.get_username(),
+        text=form.cleaned_data["text"],
+        marks_handled=form.cleaned_data["marks_handled"],
+    )
+    detail = "marked the missed call handled" if note.marks_handled else ""
+    audit.record(request, AuditEvent.NOTE_ADDED, call_id=call_id, detail=detail)
+    saved = "Note saved; the call is marked handled." if note.marks_handled else "Note saved."
+    return _done(request, company, call_id, call, saved)
+
+
+@post_only
+@company_required
+def delete_note(request: HttpRequest, company, call_id: str, note_id: int) -> HttpResponse:
+    # The call first: a call this member may not see answers exactly as a missing one does,
+    # whether or not it has notes.
+    call = _visible_call(request, company, call_id)
+    if isinstance(call, HttpResponse):
+        return call
+    note = Note.objects.filter(company=company, call_id=call_id, pk=note_id).first()
+    if note is None:
+        return render_error(request, phoneinc.NotFound("There is no such note on this call."))
+    if note.author_id != request.user.pk:
+        return forbidden(
+            request, "Not your note", "You can delete only the notes you wrote yourself."
+        )
+    note.delete()
+    audit.record(request, AuditEvent.NOTE_DELETED, call_id=call_id)
+    return _done(request, company, call_id, call, "Note deleted.")
+
+
+def notes_context(company, call_id: str, call: Call, form=None) -> dict:
+    """What the notes section of a call's page shows: its notes and the form to add one."""
+    return {
+        "company": company,
+        "notes": notes_on(company, [call_id]),
+        "note_form": form,
+        "call_id": call_id,
+        "call": call,
+    }
+
+
+def _visible_call(request: HttpRequest, company, call_id: str) -> Call | HttpResponse:
+    """The call, when it exists for the company and is in the member's scope; else the page
+    a call outside them gets (a 404, the same for both)."""
+    try:
+        call = source_for(company).call(call_id).value
+    except PhoneIncError as error:
+        return render_error(request, error)
+    if not request.scope.sees(call):
+        return render_error(request, phoneinc.NotFound())
+    return call
+
+
+def _target(request: HttpRequest) -> str:
+    return (request.headers.get("HX-Target") or "") if request.htmx else ""
+
+
+def _on_board(request: HttpRequest) -> bool:
+    target = _target(request)
+    return target.startswith("note-form-") or target.startswith("note-delete-")
+
+
+def _done(request: HttpRequest, company, call_id: str, call: Call, saved: str) -> HttpResponse:
+    if not request.htmx:
+        return redirect(_next_url(request) or reverse("calls:detail", args=[call_id]))
+    if _on_board(request):
+        response = HttpResponse(status=204)
+    else:
+        context = {**notes_context(company, call_id, call), "saved": saved}
+        response = render(request, f"{TEMPLATE}#notes", context)
+    response["HX-Trigger"] = json.dumps({CHANGED_EVENT: {"call_id": call_id}})
+    return response
+
+
+def _form_page(
+    request: HttpRequest, company, call_id: str, call: Call, form: NoteForm
+) -> HttpResponse:
+    """The form again with its errors beside the fields, nothing saved: in place with htmx,
+    else as a page of its own that leads back."""
+    context = {
+        **notes_context(company, call_id, call, form),
+        "next_url": _next_url(request),
+    }
+    if _target(request).startswith("note-form-"):
+        return render(request, f"{TEMPLATE}#note_form", {**context, "board": True}, status=400)
+    if request.htmx:
+        return render(request, f"{TEMPLATE}#notes", context, status=400)
+    context["back_url"] = context["next_url"] or reverse("calls:detail", args=[call_id])
+    return render(request, TEMPLATE, context, status=400)
+
+
+def _next_url(request: HttpRequest) -> str | None:
+    """Where the form came from when it was the callbacks board: its local URL, else None."""
+    wanted = request.POST.get("next", "")
+    board = reverse("calls:callbacks")
+    if not wanted.startswith(board) or not url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    return wanted

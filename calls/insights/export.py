@@ -1,0 +1,73 @@
+"""The call list as a CSV file: the list's parameters, calls, scope and order, one row each.
+
+Everything a bad request or a failing Phone.inc gets is the list's HTML (a 400 page naming
+the filters to fix, the styled error page with its status): never a CSV that looks like an
+export and holds an error. Each download is one audit event. The file is the member's view of
+their company's calls, so neither the browser nor a proxy may keep it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from calls import audit
+from calls.accounts.tenancy import company_required
+from calls.filters.forms import CallFilterForm, read_query
+from calls.insights import csv_file as csv_export
+from calls.models import AuditEvent
+from calls.phoneinc import Call, PhoneIncError
+from calls.responses import render_error
+from calls.sources import CallQuery, source_for
+
+NEVER_STORED = "private, no-store"
+
+
+@require_GET
+@company_required
+def call_export(request: HttpRequest, company) -> HttpResponse:
+    form, query = read_query(CallFilterForm, request.GET, company.region, lines=request.scope.lines)
+    if query is None:
+        return bad_filters(request, form)
+    try:
+        calls = source_for(company, query).list(query).calls
+    except PhoneIncError as error:
+        response = render_error(request, error)
+        response["Cache-Control"] = NEVER_STORED
+        return response
+    name = csv_export.filename(company.name, timezone.now(), company.zone)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = NEVER_STORED
+    response.write(csv_text(calls, company.zone, request.scope.content))
+    audit.record(request, AuditEvent.EXPORT_DOWNLOADED, detail=described(query))
+    return response
+
+
+def csv_text(calls: tuple[Call, ...], zone, content: bool) -> str:
+    """The file's text: the header and one row per call, in the company's zone."""
+    out = io.StringIO()
+    csv.writer(out).writerows(csv_export.rows(calls, zone, content=content))
+    return out.getvalue()
+
+
+def described(query: CallQuery) -> str:
+    """The filters as the audit log reads them: "direction=inbound, limit=10"."""
+    return ", ".join(f"{name}={value}" for name, value in query.upstream().items())
+
+
+def bad_filters(request: HttpRequest, form: CallFilterForm) -> HttpResponse:
+    problems = " ".join(f"{field.label}: {message}" for field in form for message in field.errors)
+    context = {
+        "status": 400,
+        "title": "These filters cannot be exported",
+        "message": f"{problems} Fix the filters on the call list, then download again.",
+    }
+    response = render(request, "error_page.html", context, status=400)
+    response["Cache-Control"] = NEVER_STORED
+    return response

@@ -1,0 +1,24 @@
+"""What phonedash stores, one module per kind: companies and their members, notes on calls, the
+audit log and sign-in counters. One Django app (`calls`), whatever module a model lives in."""
+
+from calls.models.audit import AuditEvent
+from calls.models.companies import (
+    Company,
+    Membership,
+    company_of,
+    validate_region,
+    validate_timezone,
+)
+from calls.models.login import LoginCounter
+from calls.models.notes import Note
+
+__all__ = [
+    "AuditEvent",
+    "Company",
+    "LoginCounter",
+    "Membership",
+    "Note",
+    "company_of",
+    "validate_region",
+    "validate_timezone",
+]

@@ -1,0 +1,41 @@
+"""Where pages get calls: one `CallQuery` in, one `Listing` out, whatever source answers it.
+
+`source_for(company, query)` picks the source; every source has the same methods (`CallSource`),
+so a page never knows which one answered. Today there is one, the Phone.inc window
+(calls.sources.window), which refuses what only a call history could answer.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from calls.answers.store import Answer
+from calls.models import Company
+from calls.phoneinc import Call
+from calls.sources.query import CallQuery, Listing, NeedsHistory
+from calls.sources.window import Window
+
+__all__ = ["CallQuery", "CallSource", "Listing", "NeedsHistory", "source_for"]
+
+
+class CallSource(Protocol):
+    def list(self, query: CallQuery, *, searcher: int | None = None) -> Listing:
+        """The query's calls, newest first; raises PhoneIncError (NeedsHistory included)."""
+        ...
+
+    def peek(self, query: CallQuery) -> Listing | None:
+        """The query's calls if they can be had without asking Phone.inc or waiting, else None."""
+        ...
+
+    def call(self, call_id: str) -> Answer[Call]:
+        """One call, as recently known (never with its recording link)."""
+        ...
+
+    def fresh_call(self, call_id: str) -> Call:
+        """One call asked of Phone.inc now, recording link included: never kept."""
+        ...
+
+
+def source_for(company: Company, query: CallQuery | None = None) -> CallSource:
+    """The source that answers `query` for the company."""
+    return Window(company)

@@ -1,1 +1,0 @@
-"""The product's pages, one module per page (shared pieces in responses)."""
