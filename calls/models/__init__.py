@@ -1,5 +1,6 @@
 """What phonedash stores, one module per kind: companies and their members, notes on calls, the
-audit log and sign-in counters. One Django app (`calls`), whatever module a model lives in."""
+audit log, sign-in counters and the call history. One Django app (`calls`), whatever module a
+model lives in."""
 
 from calls.models.audit import AuditEvent
 from calls.models.companies import (
@@ -9,15 +10,20 @@ from calls.models.companies import (
     validate_region,
     validate_timezone,
 )
+from calls.models.history import Gap, HookNudge, StoredCall, SyncState
 from calls.models.login import LoginCounter
 from calls.models.notes import Note
 
 __all__ = [
     "AuditEvent",
     "Company",
+    "Gap",
+    "HookNudge",
     "LoginCounter",
     "Membership",
     "Note",
+    "StoredCall",
+    "SyncState",
     "company_of",
     "validate_region",
     "validate_timezone",

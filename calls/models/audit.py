@@ -26,6 +26,9 @@ class AuditEvent(models.Model):
     MEMBER_CHANGED = "member_changed"
     MEMBER_DEACTIVATED = "member_deactivated"
     MEMBER_REACTIVATED = "member_reactivated"
+    HISTORY_CHANGED = "history_changed"
+    HOOK_TOKEN_REPLACED = "hook_token_replaced"
+    NUMBER_FORGOTTEN = "number_forgotten"
     ACTIONS = [
         (SIGN_IN, "Signed in"),
         (SIGN_IN_FAILED, "Failed sign-in"),
@@ -38,6 +41,9 @@ class AuditEvent(models.Model):
         (MEMBER_CHANGED, "Changed a member"),
         (MEMBER_DEACTIVATED, "Deactivated a member"),
         (MEMBER_REACTIVATED, "Reactivated a member"),
+        (HISTORY_CHANGED, "Changed the call history"),
+        (HOOK_TOKEN_REPLACED, "Replaced the webhook token"),
+        (NUMBER_FORGOTTEN, "Forgot a number"),
     ]
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="audit_events")

@@ -7,6 +7,7 @@ import zoneinfo
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from calls.models import encryption
@@ -31,6 +32,20 @@ def validate_timezone(value: str) -> None:
 
 
 class Company(models.Model):
+    # What the call history keeps of each call (calls.models.history), from nothing up.
+    OFF = "off"
+    METADATA = "metadata"
+    SUMMARIES = "summaries"
+    TRANSCRIPTS = "transcripts"
+    HISTORY_LEVELS = [
+        (OFF, "Off: only Phone.inc's most recent calls"),
+        (METADATA, "Calls: who, when, how long, which line and who took them"),
+        (SUMMARIES, "Calls and their summaries"),
+        (TRANSCRIPTS, "Calls, summaries and transcripts"),
+    ]
+    KEEPING = (METADATA, SUMMARIES, TRANSCRIPTS)  # the levels that keep a history
+    MIN_HISTORY_DAYS, MAX_HISTORY_DAYS, DEFAULT_HISTORY_DAYS = 1, 3650, 90
+
     name = models.CharField(max_length=100, unique=True)
     api_key_encrypted = models.TextField(
         editable=False, help_text="The Phone.inc API key, encrypted; never shown."
@@ -51,6 +66,24 @@ class Company(models.Model):
     # Moves on with every note added or deleted (calls.callbacks.notes): what is worked out from
     # the company's notes is kept under the version it was read at.
     notes_version = models.PositiveBigIntegerField(default=0, editable=False)
+    history = models.CharField(
+        "call history",
+        max_length=16,
+        choices=HISTORY_LEVELS,
+        default=OFF,
+        help_text="What phonedash keeps of every call; off shows Phone.inc's latest calls only.",
+    )
+    history_days = models.PositiveSmallIntegerField(
+        "days of history kept",
+        default=DEFAULT_HISTORY_DAYS,
+        validators=[MinValueValidator(MIN_HISTORY_DAYS), MaxValueValidator(MAX_HISTORY_DAYS)],
+        help_text="Calls that started before the last this many days (today included) go.",
+    )
+    # The webhook's token (calls.history.hook): kept encrypted, found by its digest.
+    hook_token_encrypted = models.TextField(blank=True, editable=False)
+    hook_token_digest = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["name"]
@@ -78,6 +111,15 @@ class Company(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def keeps_history(self) -> bool:
+        return self.history != self.OFF
+
+    def keeps(self, level: str) -> bool:
+        """Whether the history keeps what `level` keeps (transcripts keep summaries too)."""
+        order = [value for value, _ in self.HISTORY_LEVELS]
+        return order.index(self.history) >= order.index(level)
 
 
 class Membership(models.Model):

@@ -11,6 +11,11 @@ routes give them what `Simulator` methods give a test. No API key, never faulted
     POST   /_sim/clock         {"advance": seconds}
     POST   /_sim/delay         {"delay": seconds}
     POST   /_sim/calls         {"api_key": ..., "live": false, "fields": {...}}
+    GET    /_sim/rate          {"per_minute": N, "companies": {"Acme Corp": N, ...}}
+    POST   /_sim/rate          {"per_minute": N, "api_key": optional}  (set_rate's arguments)
+
+New calls a minute: `per_minute` is the pace of the companies a switch without `api_key`
+sets (Acme), or of the company named by `api_key`; `companies` gives every company's.
 """
 
 from __future__ import annotations
@@ -32,7 +37,9 @@ ROUTES = {
     "/_sim/clock": ("GET", "POST"),
     "/_sim/delay": ("GET", "POST"),
     "/_sim/calls": ("POST",),
+    "/_sim/rate": ("GET", "POST"),
 }
+RATE_FIELDS = ("per_minute", "api_key")
 
 
 def handle(sim: Simulator, method: str, path: str, body: bytes, root: str) -> Reply:
@@ -71,12 +78,27 @@ def _route(sim: Simulator, method: str, path: str, data: dict[str, Any]) -> Repl
         if method == "POST":
             sim.delay = _number(data.get("delay"), "delay")
         return json_reply(200, {"delay": sim.delay})
+    if path == "/_sim/rate":
+        return _rate(sim, method, data)
     # /_sim/calls
     fields = data.get("fields") or {}
     if not isinstance(fields, dict):
         raise ValueError("fields must be an object")
     add = sim.add_live_call if data.get("live") else sim.add_call
     return json_reply(201, add(str(data.get("api_key", "")), **fields))
+
+
+def _rate(sim: Simulator, method: str, data: dict[str, Any]) -> Reply:
+    api_key = data.get("api_key")
+    if api_key is not None and not isinstance(api_key, str):
+        raise ValueError("api_key must be a string")
+    if method == "POST":
+        unknown = sorted(set(data) - set(RATE_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown field: {', '.join(unknown)} (send per_minute, api_key)")
+        sim.set_rate(data.get("per_minute"), api_key)  # type: ignore[arg-type]
+    per_minute = sim.rate if api_key is None else sim.rate_for(api_key)
+    return json_reply(200, {"per_minute": per_minute, "companies": sim.rates()})
 
 
 def index(sim: Simulator, root: str) -> Reply:

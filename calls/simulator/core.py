@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from . import recordings, timeline
+from . import recordings, stream, timeline
 from .audio import length_for
 from .clock import Clock, iso, parse_iso
 from .companies import PROFILES, SeedCompany
 from .faults import API_PREFIX, Fault
+from .fields import FIELD_ORDER, OMIT, direction_of, given, text_of, without_omitted
 from .reply import Reply
 from .seed import call_fields, recurring, seed_account
 from .store import Account, StoredCall
@@ -28,30 +29,10 @@ from .store import Account, StoredCall
 if TYPE_CHECKING:
     from .server import ServerHandle
 
-# Pass as a field value to `add_call` to leave that field out of the call entirely.
-OMIT: Any = type("Omit", (), {"__repr__": lambda self: "OMIT"})()
-
-FIELD_ORDER = (
-    "id",
-    "from",
-    "to",
-    "direction",
-    "state",
-    "started_at",
-    "answered_at",
-    "duration",
-    "summary",
-    "transcription",
-    "transcription_segments",
-    "recording_url",
-    "main_number_id",
-    "main_number_name",
-    "main_number",
-    "main_number_formatted",
-    "employees",
-    "initiated_by",
-)
-LIVE_WINDOW = timedelta(days=14)  # recurring live calls older than this are never created
+LIVE_WINDOW = timedelta(days=14)  # stream calls older than this are never created
+# The stream's calls an account keeps, newest first: far more than the 50 a list shows or a
+# day at the seeded pace, while a demo left at 6000 a minute stays near 40 MB and quick to sort.
+STREAM_KEPT = 10_000
 
 
 @dataclass(frozen=True)
@@ -86,7 +67,10 @@ class Simulator:
         self._requests: list[RecordedRequest] = []
         self._rng = random.Random("phonedash-simulator-added")
         self.default_root = "http://127.0.0.1"
-        self._accounts = {key: Account(profile) for key, profile in PROFILES.items()}
+        self._accounts = {
+            key: Account(profile, pace=stream.Pace.seeded(profile, self.clock.start))
+            for key, profile in PROFILES.items()
+        }
         for account in self._accounts.values():
             for call in seed_account(account.profile, self.clock.start):
                 account.add(call)
@@ -102,8 +86,48 @@ class Simulator:
         return self.clock.now()
 
     def advance(self, seconds: float) -> datetime:
-        """Move simulated time forward: live calls progress, recording links expire."""
+        """Move simulated time forward: live calls progress, new calls come at the pace set,
+        recording links expire."""
         return self.clock.advance(seconds)
+
+    # The stream of new calls ----------------------------------------------------------------
+
+    def set_rate(self, per_minute: float, api_key: str | None = None) -> None:
+        """From now on, start `per_minute` new calls a minute, evenly spaced (0 stops them).
+
+        Without `api_key` the pace applies to every company with a stream from the start
+        (Acme); with one, to that company alone, stream or not. The calls due at the old
+        pace are made first, so a switch never loses or moves them.
+        """
+        exact = stream.per_minute_of(per_minute)
+        with self._lock:
+            if api_key is None:
+                accounts = [a for a in self._accounts.values() if a.profile.live_every]
+            else:
+                accounts = [self._account(api_key)]
+            now = self.now()
+            for account in accounts:
+                self._materialise(account, now)
+                pace = account.pace
+                number = pace.number + 1 if pace else 1
+                account.pace = stream.Pace(exact, now, number)
+
+    @property
+    def rate(self) -> float:
+        """New calls a minute for the companies with a stream from the start (Acme)."""
+        with self._lock:
+            streaming = [a for a in self._accounts.values() if a.profile.live_every]
+            return _per_minute(streaming[0]) if streaming else 0.0
+
+    def rate_for(self, api_key: str) -> float:
+        """New calls a minute for one company."""
+        with self._lock:
+            return _per_minute(self._account(api_key))
+
+    def rates(self) -> dict[str, float]:
+        """New calls a minute, by company name."""
+        with self._lock:
+            return {a.profile.company.name: _per_minute(a) for a in self._accounts.values()}
 
     # Failure switches --------------------------------------------------------------------
 
@@ -220,19 +244,19 @@ class Simulator:
         with self._lock:
             account = self._account(api_key)
             now = self.now()
-            fields = _normalised(fields)
+            fields = given(fields)
             default_start = now - timedelta(seconds=150)
             started = parse_iso(fields["started_at"]) if "started_at" in fields else default_start
             base = call_fields(
                 account.profile,
                 self._rng,
                 started=started,
-                direction=_direction(fields.get("direction")),
-                state=_text(fields.get("state", "ended")),
+                direction=direction_of(fields.get("direction")),
+                state=text_of(fields.get("state", "ended")),
                 duration=120,
             )
             base.update(fields)
-            call = account.add(StoredCall(_without_omitted(base)))
+            call = account.add(StoredCall(without_omitted(base)))
             return copy.deepcopy(self._render(call, now, self.default_root))
 
     def add_live_call(self, api_key: str, **fields: Any) -> dict[str, Any]:
@@ -244,18 +268,18 @@ class Simulator:
         with self._lock:
             account = self._account(api_key)
             now = self.now()
-            fields = _normalised(fields)
+            fields = given(fields)
             started = parse_iso(fields.pop("started_at", None)) or now
             fields.pop("state", None)
             base = call_fields(
                 account.profile,
                 self._rng,
                 started=started,
-                direction=_direction(fields.get("direction")),
+                direction=direction_of(fields.get("direction")),
                 duration=timeline.DURATION,
             )
             base.update(fields)
-            call = account.add(StoredCall(_without_omitted(base), live_start=started))
+            call = account.add(StoredCall(without_omitted(base), live_start=started))
             return copy.deepcopy(self._render(call, now, self.default_root))
 
     def calls_for(
@@ -299,24 +323,30 @@ class Simulator:
         return recordings.serve(self._signer, token, self.now(), range_header)
 
     def _materialise(self, account: Account, now: datetime) -> None:
-        """Create the recurring live calls that are due (lazily, on read)."""
-        every = account.profile.live_every
-        if not every:
+        """Create the stream's calls that are due (lazily, on read), then forget the oldest
+        beyond `STREAM_KEPT`. Pace 0 is the seeded stream of recurring live calls."""
+        pace = account.pace
+        if pace is None or not pace.per_minute:
             return
-        elapsed = (now - self.clock.start).total_seconds()
-        oldest = math.ceil((elapsed - LIVE_WINDOW.total_seconds()) / every)
-        k = max(account.next_live, oldest)
-        while k * every <= elapsed:
-            account.add(recurring(account.profile, k, self.clock.start))
-            k += 1
-        account.next_live = k
+        last = pace.due(now)
+        first = max(pace.made + 1, pace.first_from(now - LIVE_WINDOW), last - STREAM_KEPT + 1)
+        for k in range(first, last + 1):
+            if pace.number == 0:
+                call = recurring(account.profile, k, self.clock.start)
+            else:
+                call = stream.new_call(account.profile, pace, k)
+            account.add(call)
+            account.streamed.append(call.id)
+        pace.made = max(pace.made, last)
+        while len(account.streamed) > STREAM_KEPT:
+            account.calls.pop(account.streamed.popleft(), None)
 
     def _render(self, call: StoredCall, now: datetime, root: str) -> dict[str, Any]:
         return self._finish(call, self._view(call, now), now, root)
 
     def _view(self, call: StoredCall, now: datetime) -> dict[str, Any]:
         if call.live_start:
-            return timeline.view_at(call.fields, call.live_start, now)
+            return timeline.view_at(call.fields, call.live_start, now, call.flow)
         return dict(call.fields)
 
     def _finish(
@@ -349,22 +379,5 @@ class Simulator:
         return handle
 
 
-def _normalised(fields: dict[str, Any]) -> dict[str, Any]:
-    fields = dict(fields)
-    if "from_" in fields:
-        fields["from"] = fields.pop("from_")
-    return {
-        name: iso(value) if isinstance(value, datetime) else value for name, value in fields.items()
-    }
-
-
-def _direction(value: object) -> str:
-    return value if value in ("inbound", "outbound") else "inbound"
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _without_omitted(fields: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in fields.items() if value is not OMIT}
+def _per_minute(account: Account) -> float:
+    return float(account.pace.per_minute) if account.pace else 0.0

@@ -141,16 +141,23 @@ def _business_time(rng: random.Random, start: datetime, zone: ZoneInfo) -> datet
     return moment
 
 
-def _remote(rng: random.Random, profile: Profile) -> str:
+def pick_remote(rng: random.Random, profile: Profile) -> str:
+    """A caller: one of the regulars about a third of the time, so numbers recur."""
     pool = profile.regulars if rng.random() < 0.35 else profile.others
     return rng.choice(pool)
+
+
+def line_weights(profile: Profile) -> list[int]:
+    """How busy each main number is: the first line twice the second, four times the third."""
+    count = len(profile.main_numbers)
+    return [4, 2, 1][:count] + [1] * (count - 3)
 
 
 def history(profile: Profile, start: datetime) -> list[StoredCall]:
     """The account's past calls, oldest and newest mixed (the store sorts)."""
     rng = random.Random(f"phonedash-simulator-{profile.company.name}")
     zone = ZoneInfo(profile.company.timezone)
-    weights = [4, 2, 1][: len(profile.main_numbers)] + [1] * (len(profile.main_numbers) - 3)
+    weights = line_weights(profile)
     calls = []
     for i in range(profile.history):
         started = _business_time(rng, start, zone)
@@ -165,7 +172,7 @@ def history(profile: Profile, start: datetime) -> list[StoredCall]:
             rng,
             started=started,
             direction="outbound" if outbound else "inbound",
-            remote=withheld or _remote(rng, profile),
+            remote=withheld or pick_remote(rng, profile),
             main=main,
             employee=employee,
             answered=not missed or long_call,
@@ -211,7 +218,7 @@ def in_progress(profile: Profile, start: datetime) -> list[StoredCall]:
             profile,
             rng,
             started=start - timedelta(seconds=seconds),
-            remote=_remote(rng, profile),
+            remote=pick_remote(rng, profile),
             main=rng.choice(profile.main_numbers),
             state=state,
             answered=answered,
@@ -222,7 +229,7 @@ def in_progress(profile: Profile, start: datetime) -> list[StoredCall]:
             profile,
             rng,
             started=start - timedelta(seconds=seconds),
-            remote=_remote(rng, profile),
+            remote=pick_remote(rng, profile),
             duration=rng.randint(60, 240),
             transcript="pending",
         )
@@ -236,7 +243,7 @@ def live_call(profile: Profile, rng: random.Random, started: datetime) -> Stored
         profile,
         rng,
         started=started,
-        remote=_remote(rng, profile),
+        remote=pick_remote(rng, profile),
         main=rng.choice(profile.main_numbers),
         duration=timeline.DURATION,
     )

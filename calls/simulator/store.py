@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from . import timeline
 from .clock import parse_iso
 from .companies import Profile
+
+if TYPE_CHECKING:
+    from .stream import Pace
 
 
 @dataclass
@@ -16,12 +21,13 @@ class StoredCall:
 
     `recording` says whether an ended call gets a minted `recording_url` (an explicit
     `recording_url` in `fields` wins). `live_start` makes it a live call whose state follows
-    the timeline; `fields` then hold its final, ended form.
+    its `flow` on the timeline; `fields` then hold its final, ended form.
     """
 
     fields: dict[str, Any]
     recording: bool = True
     live_start: datetime | None = None
+    flow: timeline.Flow = timeline.ANSWERED
     seq: int = 0
 
     @property
@@ -39,9 +45,12 @@ class StoredCall:
 
 @dataclass
 class Account:
+    """A company's calls, and the pace at which new ones come (None: none come)."""
+
     profile: Profile
     calls: dict[str, StoredCall] = field(default_factory=dict)
-    next_live: int = 1  # index of the next recurring live call to create
+    pace: Pace | None = None
+    streamed: deque[str] = field(default_factory=deque)  # ids of the stream's calls, oldest first
     _seq: int = 0
 
     def add(self, call: StoredCall) -> StoredCall:
