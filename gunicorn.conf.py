@@ -84,6 +84,8 @@ keepalive = 5
 # One line per request on stdout; the path only, never the query (it may hold phone numbers).
 accesslog = "-"
 errorlog = "-"
+# The path as the request log writes it: a webhook's token masked (phonedash/accesslog.py).
+logger_class = "phonedash.accesslog.AccessLogger"
 access_log_format = (
     '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms %(p)s '
     'request_id=%({x-request-id}o)s "%(a)s"'

@@ -7,7 +7,11 @@ writes to the same temp database under the same settings:
 - `session USERNAME`: a signed-in session for that user under the settings in force (the
   yardstick's own, so its cookie names its own auth backend), as a Cookie header;
 - `tenants COUNT`: that many companies, each with one manager and a signed-in session, and
-  a Phone.inc key of its own (`bench-tenant-NNNN`, which the bench's simulator learns).
+  a Phone.inc key of its own (`bench-tenant-NNNN`, which the bench's simulator learns);
+- `syncing COUNT LEVEL`: that many companies keeping a call history at LEVEL, with the keys
+  of the fast canned Phone.inc (bench.fast_phoneinc), all due for a pass now;
+- `quiet-pass`: the database queries one quiet pass makes (claim, pass, hand back), counted;
+- `table-size`: the stored calls' table with its indexes, in bytes, and how many rows.
 """
 
 from __future__ import annotations
@@ -79,6 +83,50 @@ def tenants(count: int) -> list[list[str]]:
     return made
 
 
+def syncing(count: int, level: str) -> int:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from bench.fast_phoneinc import key_of
+    from calls.history.worker import enable
+    from calls.models import Company, SyncState
+
+    with transaction.atomic():
+        for number in range(count):
+            company = Company(name=f"Bench syncing {number:05d}", history=level)
+            company.set_api_key(key_of(number))
+            company.save()
+            enable(company)
+        SyncState.objects.update(due_at=timezone.now())
+    return count
+
+
+def quiet_pass() -> dict[str, object]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from calls.history.worker import Worker
+    from calls.models import SyncState
+
+    SyncState.objects.update(due_at=timezone.now())
+    worker = Worker()
+    with CaptureQueriesContext(connection) as queries:
+        worker.sync(worker.claim(set()))
+    return {"passes": worker.passes, "queries": len(queries.captured_queries)}
+
+
+def table_size() -> dict[str, int]:
+    from django.db import connection
+
+    from calls.models import StoredCall
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_total_relation_size('calls_storedcall')")
+        size = cursor.fetchone()[0]
+    return {"bytes": size, "rows": StoredCall.objects.count()}
+
+
 def main(argv: list[str]) -> None:
     django.setup()
     command, *args = argv
@@ -88,6 +136,12 @@ def main(argv: list[str]) -> None:
         answer = session(args[0])
     elif command == "tenants":
         answer = tenants(int(args[0]))
+    elif command == "syncing":
+        answer = syncing(int(args[0]), args[1])
+    elif command == "quiet-pass":
+        answer = quiet_pass()
+    elif command == "table-size":
+        answer = table_size()
     else:
         sys.exit(f"bench.seed: unknown command {command!r}")
     json.dump(answer, sys.stdout)

@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -96,6 +97,60 @@ class Redis:
 
     def stop(self) -> None:
         stop(self.process)
+
+
+class Postgres:
+    """A throwaway PostgreSQL cluster (initdb in the run's folder, loopback only, trust
+    authentication), as the history's budgets are measured on PostgreSQL. Run as root, it runs
+    as the `postgres` user, which PostgreSQL insists on. None of it outlives the run."""
+
+    def __init__(self, workdir: Path) -> None:
+        binaries = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if not binaries:
+            raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql)")
+        self.bin = binaries[-1].parent
+        self.port = free_port()
+        # A folder of its own outside the run's (private) one, which the postgres user can reach.
+        self.folder = Path(tempfile.mkdtemp(prefix="phonedash-bench-postgres-"))
+        self.log = workdir / "postgres.log"
+        self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self._as:
+            shutil.chown(self.folder, "postgres")
+            self.log.touch()
+            shutil.chown(self.log, "postgres")
+        subprocess.run(
+            [*self._as, str(self.bin / "initdb"), "-D", str(self.folder / "data"), "-A", "trust",
+             "-U", "postgres", "--no-sync"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        self.process = subprocess.Popen(
+            [*self._as, str(self.bin / "postgres"), "-D", str(self.folder / "data"),
+             "-p", str(self.port), "-k", str(self.folder), "-c", "listen_addresses=127.0.0.1",
+             "-c", "shared_buffers=512MB", "-c", "max_connections=200"],
+            stdout=self.log.open("w"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        wait_until(self._answers, "postgres", self.process, self.log)
+
+    def _answers(self) -> bool:
+        result = subprocess.run(
+            [str(self.bin / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)],
+            capture_output=True,
+        )
+        return result.returncode == 0
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def create(self, database: str) -> str:
+        import psycopg
+
+        with psycopg.connect(self.url(), autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{database}"')
+        return self.url(database)
+
+    def stop(self) -> None:
+        stop(self.process)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def base_env(workdir: Path, api_url: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
 
+from calls.history.levels import apply_level
 from calls.models import AuditEvent, Company, Membership, Note
 from calls.team.forms import parse_lines
 
@@ -24,7 +25,19 @@ class CompanyForm(forms.ModelForm):
 
     class Meta:
         model = Company
-        fields = ["name", "api_key", "region", "timezone"]
+        fields = ["name", "api_key", "region", "timezone", "history", "history_days"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Left out of a post, the history stays as it is (a form posted before it existed).
+        for name in ("history", "history_days"):
+            self.fields[name].required = False
+
+    def clean_history(self) -> str:
+        return self.cleaned_data["history"] or self.instance.history
+
+    def clean_history_days(self) -> int:
+        return self.cleaned_data["history_days"] or self.instance.history_days
 
     def clean_api_key(self) -> str:
         key = self.cleaned_data["api_key"]
@@ -46,8 +59,16 @@ class CompanyForm(forms.ModelForm):
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
     form = CompanyForm
-    list_display = ["name", "region", "timezone", "manager_count", "created_at"]
+    list_display = ["name", "region", "timezone", "manager_count", "history", "created_at"]
+    list_filter = ["history"]
     search_fields = ["name"]
+
+    def save_model(self, request, company: Company, form, change: bool) -> None:
+        """Saved, then the stored history brought in line with its level: a lower level
+        removes at once what it no longer keeps, and off deletes the stored calls."""
+        before = Company.objects.filter(pk=company.pk).values_list("history", flat=True).first()
+        super().save_model(request, company, form, change)
+        apply_level(company, before or Company.OFF)
 
     def get_queryset(self, request):
         """With each company's number of managers: counted per row, one query per company."""

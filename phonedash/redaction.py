@@ -12,6 +12,9 @@ import threading
 
 REDACTED = "[redacted]"
 _HEADER_RE = re.compile(r"(?i)(x-api-key['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+")
+# A webhook's token in a path that reaches a log line some other way (Django's own "Internal
+# Server Error: /hooks/phoneinc/<token>/", say).
+_HOOK_TOKEN_RE = re.compile(r"(?i)(/hooks/[A-Za-z0-9_-]{1,40}/)[^/\s?#'\"…]+")
 _NOTHING_RE = re.compile(r"(?!)")
 _secrets: set[str] = set()
 # Every registered secret in one pattern; None when a secret was added since it was built.
@@ -71,6 +74,8 @@ def _secrets_pattern() -> re.Pattern[str]:
 
 def redact(text: str) -> str:
     text = _secrets_pattern().sub(REDACTED, text)
+    if "/hooks/" in text.lower():
+        text = _HOOK_TOKEN_RE.sub(rf"\1{REDACTED}", text)
     return _HEADER_RE.sub(rf"\1{REDACTED}", text)
 
 

@@ -5,8 +5,11 @@ request (its Phone.inc budget) and the fields it contributes to the line (Phone.
 and milliseconds, what the cache answered). The line carries a request id (the proxy's
 X-Request-ID when it sends a sane one, else a new one), echoed in the response so a user's
 report can be matched to the log. Paths are logged without their query string, which may hold
-phone numbers: only the parameter names are kept. Ids are read only if the request already
-loaded them: logging never queries the database.
+phone numbers: only the parameter names are kept. A webhook's path carries its credential, a
+token: under /hooks/ only the sender's name is kept and every later segment is masked
+(`/hooks/phoneinc/…/`), and this line stands in for the one Django writes about an answer of
+400 or more, which would print the path whole. Ids are read only if the request already loaded
+them: logging never queries the database.
 """
 
 from __future__ import annotations
@@ -34,6 +37,13 @@ _REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _PARAM_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}")
 MAX_PARAMS = 10
 QUIET_PATHS = ("/healthz", "/readyz", "/favicon.ico")
+MAX_PATH = 300
+PATH_SAFE = "/:@!$&'()*+,;=-._~"
+# Webhooks: /hooks/<sender>/<token>/. Matched whatever the case and however many slashes lead,
+# so that a sender's mistyped URL does not print its token either.
+_HOOK_PATH_RE = re.compile(r"(?is)(/+hooks/)([^/]*)(.*)")
+_HOOK_SENDER_RE = re.compile(r"[a-z][a-z0-9-]{0,31}")
+MASK = "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +82,23 @@ def param_names(request: HttpRequest) -> str:
     return ",".join(names + ([f"+{others}"] if others else []))
 
 
+def is_hook_path(path: str) -> bool:
+    return _HOOK_PATH_RE.fullmatch(path) is not None
+
+
+def loggable_path(path: str) -> str:
+    """The path as logged: escaped, cut short, and a webhook's token masked."""
+    path = quote(path, safe=PATH_SAFE)
+    hook = _HOOK_PATH_RE.fullmatch(path)
+    if hook is not None:
+        prefix, sender, rest = hook.groups()
+        if sender and not _HOOK_SENDER_RE.fullmatch(sender):
+            sender = MASK  # no sender's name: perhaps the token itself
+        rest = "/".join(MASK if segment else "" for segment in rest.split("/"))
+        path = prefix + sender + rest
+    return path[:MAX_PATH]
+
+
 def ids_of(request: HttpRequest) -> tuple[int | None, int | None]:
     """(user id, company id) if this request already loaded them, else None for each."""
     user = getattr(request, "user", None)
@@ -103,6 +130,10 @@ class RequestLogMiddleware:
                     hooks.enter_context(hook.around())
                 response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
+            if is_hook_path(request.path):
+                # Django logs an answer of 400 or more with the whole path once the middleware
+                # is done; this request's own line, its token masked, says as much.
+                response._has_been_logged = True
             try:
                 self.log(request, response, started)
             except Exception:  # a log line must never cost the user their page
@@ -116,7 +147,7 @@ class RequestLogMiddleware:
         for hook in _hooks:
             added.update(hook.fields())
         user_id, company_id = ids_of(request)
-        path = quote(request.path, safe="/:@!$&'()*+,;=-._~")[:300]
+        path = loggable_path(request.path)
         status = response.status_code
         fields = {
             "request_id": request.request_id,

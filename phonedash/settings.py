@@ -183,6 +183,13 @@ PHONEDASH_SEARCHES_PER_MINUTE = env_int(
     "PHONEDASH_SEARCHES_PER_MINUTE", 30, minimum=1, maximum=100000
 )
 
+# --- Call history -----------------------------------------------------------------------------
+
+# How often each company with a call history is synced (`manage.py synccalls`), and after how
+# long a worker that died loses its companies to another.
+PHONEDASH_SYNC_SECONDS = env_int("PHONEDASH_SYNC_SECONDS", 15, minimum=1, maximum=3600)
+PHONEDASH_SYNC_LEASE = env_int("PHONEDASH_SYNC_LEASE", 60, minimum=2, maximum=3600)
+
 # --- Auth -------------------------------------------------------------------------------------
 
 # ModelBackend, loading the user's company with the user (one query for both, on every page).

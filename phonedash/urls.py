@@ -32,7 +32,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("calls/", include("calls.urls")),
+    path("", include("calls.urls")),
     path("team/", team.team, name="team"),
     path("team/add/", team.team_add, name="team_add"),
     path("team/<int:member_id>/", team.team_member, name="team_member"),

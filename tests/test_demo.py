@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import socket
@@ -136,7 +137,34 @@ def test_it_serves_simulated_calls_to_the_printed_login(tmp_path):
         assert page.status_code == 200
         assert page.text.count('class="party"') == 10, "ten simulated calls on the first page"
         assert "Acme Corp" in page.text
+        history = wait_for_history(env)
+        assert history["Acme Corp"]["level"] == "transcripts" and history["Acme Corp"]["days"] == 90
+        assert history["Globex"]["level"] == "metadata"
     finally:
         demo.terminate()
-        output = demo.communicate(timeout=10)[0]
+        output = demo.communicate(timeout=20)[0]
+    assert demo.returncode == 0
     assert "sign in as demo / phonedash-demo" in output
+    assert "sync worker" in output
+
+
+def wait_for_history(env: dict[str, str]) -> dict[str, dict]:
+    """The demo's companies as `synccalls --status --json` reports them, once its worker has
+    stored the calls of both (each company is due within its first 15 s)."""
+    deadline = time.monotonic() + 40
+    while True:
+        result = subprocess.run(
+            [sys.executable, "manage.py", "synccalls", "--status", "--json"],
+            cwd=ROOT,
+            env={**env, "PHONEDASH_DEBUG": "1"},  # as the demo runs it
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        found = {
+            c["name"]: c for c in json.loads(result.stdout or '{"companies": []}')["companies"]
+        }
+        if len(found) == 2 and all(c["stored"] > 0 and c["last_pass"] for c in found.values()):
+            return found
+        assert time.monotonic() < deadline, f"the demo's history did not fill: {found}"
+        time.sleep(1)

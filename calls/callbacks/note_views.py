@@ -9,16 +9,14 @@ Without JavaScript each form posts and is redirected back to the page it came fr
 
 from __future__ import annotations
 
-import functools
 import json
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 
-from calls import audit, phoneinc
+from calls import audit, phoneinc, responses
 from calls.accounts.tenancy import company_required, forbidden
 from calls.callbacks.notes import NoteForm, notes_on
 from calls.models import AuditEvent, Note
@@ -30,29 +28,9 @@ CHANGED_EVENT = "notesChanged"
 TEMPLATE = "calls/notes.html"
 
 
-def post_only(view):
-    """require_POST, answering any other method with a page that says what to do instead."""
-    guarded = require_POST(view)
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = guarded(request, *args, **kwargs)
-        if response.status_code == 405 and request.method != "POST":
-            page = render(
-                request,
-                "error_page.html#message" if request.htmx else "error_page.html",
-                {
-                    "status": 405,
-                    "title": "Use the form",
-                    "message": "Notes are added and deleted with the forms on a call's page.",
-                },
-                status=405,
-            )
-            page["Allow"] = "POST"
-            return page
-        return response
-
-    return wrapper
+post_only = responses.post_only(
+    "Use the form", "Notes are added and deleted with the forms on a call's page."
+)
 
 
 @post_only

@@ -23,6 +23,9 @@ log = logging.getLogger("phonedash.sync")
 PURGE_BATCH = 5000
 PURGE_EVERY = timedelta(hours=1)
 NUDGES_KEPT = timedelta(minutes=2)  # longer than the webhook's one-minute window
+# A nudge never fetched (its worker died between accepting and fetching it) is let go: by
+# now the call has long been in the company's newest calls, or gone from them.
+UNFETCHED_KEPT = timedelta(days=1)
 
 
 def oldest_kept_day(company: Company, now: datetime | None = None) -> date:
@@ -54,6 +57,7 @@ def purge_if_due(now: datetime | None = None) -> int:
     conditional UPDATE, so that workers sharing the companies do not purge one twice)."""
     now = now or timezone.now()
     HookNudge.objects.filter(at__lt=now - NUDGES_KEPT, fetched=True).delete()
+    HookNudge.objects.filter(at__lt=now - UNFETCHED_KEPT).delete()
     deleted = 0
     due = SyncState.objects.filter(company__history__in=Company.KEEPING).filter(
         Q(purged_at__isnull=True) | Q(purged_at__lt=now - PURGE_EVERY)

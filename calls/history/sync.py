@@ -8,6 +8,12 @@ where one of those does not reach back either, it records a *gap* from the newes
 before the pass to that answer's oldest start (the later one, when both fall short): ended
 calls in between may be missing. A company's first pass asks all three and records no gap.
 
+Calls last minutes, and the ended lists hold only ended calls: when the newest 50 do not reach
+back but the ended lists do, the calls started since the newest stored beyond the newest 50 may
+still be in progress, unseen. Those starts stay *unknown* (SyncState.unknown_since): later
+passes ask the ended lists again, held against them, until the ended lists fall short of them
+(a gap from there, as above) or an hour has passed, after which no such call is still going.
+
 Calls not final are fetched again by id on later passes: one not ended until it ends (at most
 20 a pass, oldest first; after 12 hours it is left as last seen), an ended one whose summary or
 transcript the level keeps until it has them (for at most 30 minutes after its end), and the
@@ -15,8 +21,9 @@ calls the webhook was nudged about but could not fetch at once. A pass whose new
 exactly the last pass's, with nothing to fetch again, stores nothing: one request to Phone.inc
 and no write but the one that hands the company back.
 
-Everything a pass stores is one transaction, begun by renewing the pass's lease: a worker that
-lost its lease (it took too long, and another worker took the company) stores nothing.
+Everything a pass stores is one transaction, which ends by handing the company back while its
+lease is still the worker's: a worker that lost its lease (it took too long, and another worker
+took the company) stores nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from calls import phoneinc
@@ -41,6 +50,7 @@ log = logging.getLogger("phonedash.sync")
 REFETCH_PER_PASS = 20
 LIVE_GIVEN_UP_AFTER = timedelta(hours=12)
 CONTENT_AWAITED_FOR = timedelta(minutes=30)
+UNKNOWN_FOR = timedelta(hours=1)  # longer than any call still in progress beyond a pass's reach
 # A start further ahead than this is not believed as the newest stored (a clock gone wrong
 # would otherwise make every later answer look as if it reached back).
 FUTURE_SLACK = timedelta(days=1)
@@ -98,13 +108,16 @@ def run(
     state: SyncState,
     client: phoneinc.PhoneIncClient,
     holder: str,
-    lease: timedelta,
     *,
+    hand_back: dict[str, object],
     stopping: Callable[[], bool] = lambda: False,
 ) -> Outcome:
-    """One pass over `state`'s company, claimed by `holder`. Raises PhoneIncError when Phone.inc
-    cannot say what is new (nothing is stored then), LeaseLost when another worker took it,
-    Interrupted when `stopping()` before it could tell (calls to fetch again wait instead)."""
+    """One pass over `state`'s company, claimed by `holder`. What it stores is one transaction,
+    which ends by handing the company back (`hand_back`: when it is due next...) while the
+    lease is still `holder`'s. A quiet pass stores nothing and hands nothing back (its caller
+    does). Raises PhoneIncError when Phone.inc cannot say what is new (nothing is stored
+    then), LeaseLost when another worker took the company, Interrupted when `stopping()`
+    before it could tell."""
     company = state.company
     outcome = Outcome(company.pk)
     newest = client.list_calls(limit=MAX_LIMIT)
@@ -114,9 +127,15 @@ def run(
     if answer_digest == state.answer_digest and not state.pending and not state.nudges:
         outcome.quiet = True
         return outcome
+    now = timezone.now()
     newest_stored = state.newest_start
+    unknown = state.unknown_since
+    if unknown is not None and now - unknown > UNKNOWN_FOR:
+        unknown = None  # no call started then is still going
+    held_to = unknown or newest_stored  # what the ended lists must reach back to
+    all_seen = newest_stored is not None and reaches_back(newest, newest_stored)
     gap_end = None
-    if newest_stored is None or not reaches_back(newest, newest_stored):
+    if not all_seen or unknown is not None:
         short_of = []
         for direction in ("inbound", "outbound"):
             if stopping():
@@ -124,11 +143,14 @@ def run(
             wider = client.list_calls(direction=direction, state="ended", limit=MAX_LIMIT)
             outcome.requests += 1
             seen.extend(wider)
-            if newest_stored is not None and not reaches_back(wider, newest_stored):
+            if held_to is not None and not reaches_back(wider, held_to):
                 short_of.append(oldest_start(wider))
         if short_of:
             gap_end = max((moment for moment in short_of if moment), default=None)
-    now = timezone.now()
+    if gap_end is not None:
+        unknown = None if all_seen else gap_end
+    elif not all_seen and newest_stored is not None:
+        unknown = unknown or newest_stored
     pending, nudged = list(state.pending), _nudged(state)
     refetched, gone = (
         ([], set()) if stopping() else _refetch(client, company, pending, nudged, outcome, now)
@@ -136,35 +158,48 @@ def run(
     seen = [*refetched, *seen]  # fetched last: where a call is seen twice, these win
     outcome.seen = len(store.storable(seen))
     with transaction.atomic():
-        _renew(state, holder, lease)
         stored = store.store(company, seen, now)
         outcome.new, outcome.changed = stored.new, stored.changed
-        if gap_end is not None and newest_stored is not None and gap_end > newest_stored:
-            Gap.objects.create(company=company, start=newest_stored, end=gap_end)
+        if gap_end is not None and held_to is not None and gap_end > held_to:
+            _record_gap(company, held_to, gap_end)
             outcome.gap = True
-        if nudged:
-            HookNudge.objects.filter(company=company, call_id__in=nudged).update(fetched=True)
+        handled = {}
+        answered = {call.id for call in refetched} | gone
+        done = [call_id for call_id in nudged if call_id in answered]
+        if done:
+            rows = HookNudge.objects.filter(company=company, call_id__in=done, fetched=False)
+            # Nudges not fetched yet, and those the webhook counts meanwhile, stay counted.
+            handled["nudges"] = Greatest(F("nudges") - rows.update(fetched=True), Value(0))
+        elif state.nudges and not nudged:  # counted, but their rows are gone (pruned)
+            handled["nudges"] = Greatest(F("nudges") - state.nudges, Value(0))
         state.pending = _still_pending(company, seen, pending, gone, now)
         state.newest_start = _newest(state.newest_start, seen, now)
+        state.unknown_since = unknown
         state.answer_digest = answer_digest
-        SyncState.objects.filter(pk=state.pk).update(
+        # Last, and only while the lease is still this worker's: else all of it is undone.
+        handed = SyncState.objects.filter(
+            pk=state.pk, holder=holder, lease_until__gt=timezone.now()
+        ).update(
             pending=state.pending,
             newest_start=state.newest_start,
+            unknown_since=state.unknown_since,
             answer_digest=state.answer_digest,
-            nudges=0,
+            **handled,
+            **hand_back,
         )
+        if not handed:
+            raise LeaseLost(f"company {state.pk}: lease lost to another worker")
     return outcome
 
 
-def _renew(state: SyncState, holder: str, lease: timedelta) -> None:
-    """Renew the lease as the pass's transaction begins (on SQLite this takes the write lock,
-    so nothing can come between): a lease another worker holds ends the pass."""
-    now = timezone.now()
-    renewed = SyncState.objects.filter(pk=state.pk, holder=holder, lease_until__gt=now).update(
-        lease_until=now + lease
+def _record_gap(company: Company, start: datetime, end: datetime) -> None:
+    """A gap from `start` to `end`, one with the gap it continues (a burst several passes long
+    is one gap, not one a pass)."""
+    extended = Gap.objects.filter(company=company, start__lte=start, end__gte=start).update(
+        end=Greatest(F("end"), Value(end))
     )
-    if not renewed:
-        raise LeaseLost(f"company {state.pk}: lease lost to another worker")
+    if not extended:
+        Gap.objects.create(company=company, start=start, end=end)
 
 
 def _nudged(state: SyncState) -> list[str]:

@@ -87,6 +87,7 @@ class Worker:
         self.stopping = False
         self.passes = 0
         self._purge_looked = -PURGE_LOOK_EVERY
+        self._candidates: list[SyncState] = []  # due companies read, to claim in turn
 
     @property
     def interval(self) -> timedelta:
@@ -125,19 +126,28 @@ class Worker:
         return self.passes
 
     def claim(self, done: set[int]) -> SyncState | None:
-        """A company this worker now holds, or None when none is due (with `once`: none left)."""
+        """A company this worker now holds, or None when none is due (with `once`: none left).
+
+        Due companies are read a few at a time and claimed in turn, each with one conditional
+        UPDATE: it wins only while the company is still as due as it was read and no other
+        worker holds it."""
         now = timezone.now()
-        free = Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(holder=self.holder)
-        states = SyncState.objects.filter(free, company__history__in=Company.KEEPING)
-        if self.company is not None:
-            states = states.filter(company=self.company)
-        if self.once:
-            states = states.exclude(pk__in=done).order_by("pk")
-        else:
-            states = states.filter(due_at__lte=now).order_by("due_at")
-        for state in states.select_related("company")[:CANDIDATES]:
+        if not self._candidates:
+            free = Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(holder=self.holder)
+            states = SyncState.objects.filter(free, company__history__in=Company.KEEPING)
+            if self.company is not None:
+                states = states.filter(company=self.company)
+            if self.once:
+                states = states.exclude(pk__in=done).order_by("pk")
+            else:
+                states = states.filter(due_at__lte=now).order_by("due_at")
+            self._candidates = list(states.select_related("company")[:CANDIDATES])
+        while self._candidates:
+            state = self._candidates.pop(0)
+            # Still as due as it was read (a company another worker passed over meanwhile is due
+            # later, and is not passed over twice) and held by no other worker.
             claimed = (
-                SyncState.objects.filter(pk=state.pk)
+                SyncState.objects.filter(pk=state.pk, due_at=state.due_at)
                 .filter(
                     Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(holder=self.holder)
                 )
@@ -154,11 +164,12 @@ class Worker:
         company = state.company
         outcome, error = None, None
         budget = settings.PHONEDASH_SYNC_LEASE * PASS_SHARE_OF_LEASE
+        passed = self._passed(state)
         try:
             client = client_for(company, total_timeout=REQUEST_BUDGET)
             with phoneinc.request_deadline(budget):
                 outcome = sync.run(
-                    state, client, self.holder, self.lease, stopping=lambda: self.stopping
+                    state, client, self.holder, hand_back=passed, stopping=lambda: self.stopping
                 )
         except phoneinc.PhoneIncError as failure:
             error = failure
@@ -180,35 +191,49 @@ class Worker:
             connection.close()
             return  # nothing stored; the lease is taken up again once the database is back
         self.passes += 1
+        if error is None:
+            log.info("%s", outcome.line())
+        if error is None and not outcome.quiet:
+            return  # handed back with what it stored
         try:
-            self._hand_back(state, outcome, error)
+            self._hand_back(state, passed if error is None else self._failed(state, error))
         except DatabaseError:
             connection.close()
 
-    def _hand_back(self, state: SyncState, outcome, error) -> None:
+    def _passed(self, state: SyncState) -> dict[str, object]:
+        """How a company is handed back after a good pass: due an interval on, no error."""
+        now = timezone.now()
+        return {
+            "holder": "",
+            "lease_until": None,
+            "due_at": _next_due(state.due_at, now, self.interval),
+            "last_pass_at": now,
+            "last_error": "",
+            "failures": 0,
+            "refused_key": "",
+        }
+
+    def _failed(self, state: SyncState, error: phoneinc.PhoneIncError) -> dict[str, object]:
+        """How a company is handed back after Phone.inc failed it: due again later."""
         now = timezone.now()
         interval = self.interval
-        fields: dict[str, object] = {"holder": "", "lease_until": None}
-        if error is None:
-            log.info("%s", outcome.line())
-            fields.update(
-                due_at=_next_due(state.due_at, now, interval),
-                last_pass_at=now,
-                last_error="",
-                failures=0,
-                refused_key="",
-            )
+        log.warning("company %s: pass failed: %s (%s)", state.pk, error.title, error.detail)
+        fields: dict[str, object] = {
+            "holder": "",
+            "lease_until": None,
+            "last_error": error.message[:300],
+        }
+        if isinstance(error, phoneinc.InvalidKey):
+            fields.update(due_at=now + REFUSED_RETRY, refused_key=key_digest(state.company))
+        elif isinstance(error, phoneinc.RateLimited):
+            fields["due_at"] = now + timedelta(seconds=max(1, error.retry_after))
         else:
-            log.warning("company %s: pass failed: %s (%s)", state.pk, error.title, error.detail)
-            fields["last_error"] = error.message[:300]
-            if isinstance(error, phoneinc.InvalidKey):
-                fields.update(due_at=now + REFUSED_RETRY, refused_key=key_digest(state.company))
-            elif isinstance(error, phoneinc.RateLimited):
-                fields["due_at"] = now + timedelta(seconds=max(1, error.retry_after))
-            else:
-                failures = state.failures + 1
-                backoff = min(MAX_BACKOFF, interval * 2 ** (failures - 1))
-                fields.update(due_at=now + backoff, failures=failures)
+            failures = state.failures + 1
+            backoff = min(MAX_BACKOFF, interval * 2 ** (failures - 1))
+            fields.update(due_at=now + backoff, failures=failures)
+        return fields
+
+    def _hand_back(self, state: SyncState, fields: dict[str, object]) -> None:
         SyncState.objects.filter(pk=state.pk, holder=self.holder).update(**fields)
 
     def _idle(self) -> None:

@@ -153,6 +153,9 @@ class SyncState(models.Model):
     # The stored key Phone.inc last refused (a digest), so that a new key is tried at once.
     refused_key = models.CharField(max_length=64, blank=True)
     newest_start = models.DateTimeField(null=True, help_text="The newest start stored.")
+    unknown_since = models.DateTimeField(
+        null=True, help_text="Calls started from then on may have been missed while in progress."
+    )
     answer_digest = models.CharField(max_length=64, blank=True)
     pending = models.JSONField(default=list, help_text="Calls to fetch again by id.")
     nudges = models.PositiveIntegerField(default=0, help_text="Nudged calls waiting.")

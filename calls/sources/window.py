@@ -82,14 +82,16 @@ def takes_part(call: Call, employee: str) -> bool:
     return placed or any(person.id == employee for person in call.employees)
 
 
-def client_for(company: Company) -> phoneinc.PhoneIncClient:
-    """A client with the company's key; a key phonedash cannot use is an InvalidKey page."""
+def client_for(company: Company, *, total_timeout: float | None = None) -> phoneinc.PhoneIncClient:
+    """A client with the company's key, each call bounded by `total_timeout` (a page's whole
+    budget unless told); a key phonedash cannot use is an InvalidKey page."""
+    budget = settings.PHONEDASH_UPSTREAM_BUDGET
     try:
         return phoneinc.PhoneIncClient(
             company.api_key,
             base_url=settings.PHONE_INC_API_URL,
-            timeout=settings.PHONEDASH_UPSTREAM_TIMEOUT,
-            total_timeout=settings.PHONEDASH_UPSTREAM_BUDGET,
+            timeout=min(settings.PHONEDASH_UPSTREAM_TIMEOUT, total_timeout or budget),
+            total_timeout=total_timeout or budget,
         )
     except encryption.UndecryptableKey:
         # The secret key changed without the old one in PHONEDASH_SECRET_KEY_FALLBACKS.

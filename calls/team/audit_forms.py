@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from calls.forms import DescribedErrors
 from calls.models import AuditEvent, Company, Membership
-from calls.team.forms import DescribedErrors
 
 
 class AuditFilterForm(DescribedErrors, forms.Form):

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from calls.accounts.scope import Line
+from calls.forms import DescribedErrors
 from calls.models import Membership
 from calls.numbers import example_number, to_e164
 
@@ -49,20 +50,6 @@ def parse_lines(text: str, region: str) -> list[str]:
             code="unreadable",
         )
     return numbers
-
-
-class DescribedErrors:
-    """Each field with an error is marked invalid and described by its message's element
-    (`id_<name>_error`, which the templates render beside the field)."""
-
-    def full_clean(self) -> None:
-        super().full_clean()  # type: ignore[misc]
-        for name in self.errors:  # type: ignore[attr-defined]
-            field = self.fields.get(name)  # type: ignore[attr-defined]
-            if field is None:
-                continue
-            described = f"id_{name}_error" + (f" id_{name}_helptext" if field.help_text else "")
-            field.widget.attrs.update({"aria-invalid": "true", "aria-describedby": described})
 
 
 class MemberForm(DescribedErrors, forms.Form):

@@ -12,6 +12,7 @@ import subprocess
 
 import pytest
 
+from calls.models import Company, Membership
 from tests.browser.conftest import NODE_MODULES
 from tests.conftest import ACME_KEY, need
 
@@ -128,3 +129,16 @@ def test_it_serves_valid_html(page, signed_in, ended_call, tmp_path):
     assert errors == []
     # The pages carry hx-* attributes, so a checker that really ran has flagged those.
     assert any("hx-" in m["message"] for m in messages), result
+
+
+@pytest.mark.parametrize("level", ["off", "transcripts"])
+def test_the_history_page_has_no_serious_violations(page, dashboard, alice, axe_source, level):
+    membership = alice.membership
+    membership.role = Membership.ADMIN
+    membership.save()
+    Company.objects.filter(pk=membership.company_id).update(history=level)
+    dashboard.sign_in(page)
+    page.goto(f"{dashboard.url}/team/history/")
+    assert page.locator("h1").count() == 1
+    assert (page.locator("input[readonly]").count() == 1) == (level != "off"), "the hook URL"
+    assert serious_violations(page, axe_source) == []

@@ -66,14 +66,17 @@ def pages(call_id: str, member_id: int, note_id: int) -> list[tuple[str, str, di
         ("team_reactivate", f"/team/{member_id}/reactivate/", {}),  # GET: 405
         ("audit", "/audit/", {}),
         ("audit_export", "/audit/export.csv", {}),
+        ("calls:history_settings", "/team/history/", {}),
+        ("calls:history_token", "/team/history/token/", {}),  # GET: 405
         ("password_change", "/accounts/password_change/", {}),
         ("password_change_done", "/accounts/password_change/done/", {}),
         ("logout", "/accounts/logout/", {}),  # GET: 405
     ]
 
 
-# Routes without a member's data: anonymous ones, and Django admin (superusers, its own rules).
-NOT_A_MEMBERS = {"login", "healthz", "readyz"}
+# Routes without a member's data: anonymous ones (the webhook's credential is its token),
+# and Django admin (superusers, its own rules).
+NOT_A_MEMBERS = {"login", "healthz", "readyz", "calls:hook"}
 
 
 def named_routes(patterns=None, prefix: str = "") -> set[str]:

@@ -52,6 +52,7 @@ def test_it_is_ready_when_database_and_cache_answer(client, db):
         "status": "ready",
         "checks": {"database": "ok", "cache": "ok"},
         "phoneinc": None,  # nothing asked of Phone.inc yet
+        "history": "ok",  # no company keeps a history, so none is behind
     }
 
 

@@ -1,19 +1,32 @@
-"""demo: the whole product on one machine — database, simulator, demo logins, dashboard."""
+"""demo: the whole product on one machine — database, simulator, demo logins, the call
+history's sync worker and the dashboard."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import BaseCommand, CommandError, call_command
 from django.db import transaction
 
+from calls.history.levels import apply_level
 from calls.models import Company, Membership
 from calls.simulator import SEED_COMPANIES, Simulator
 
 DEMO_PASSWORD = "phonedash-demo"
 SALES_LINE = "+14155551234"  # Acme's Sales line in the simulator's seed
+# What each demo company's history keeps: (level, days).
+HISTORY = {
+    "Acme Corp": (Company.TRANSCRIPTS, 90),
+    "Globex": (Company.METADATA, Company.DEFAULT_HISTORY_DAYS),
+}
+MANAGE = Path(__file__).resolve().parents[3] / "manage.py"
 
 
 @dataclass(frozen=True)
@@ -38,7 +51,8 @@ DEMO_USERS = (
 class Command(BaseCommand):
     help = (
         "Run phonedash locally against the built-in Phone.inc simulator: migrates the "
-        "database, seeds demo companies and managers, and serves http://127.0.0.1:8000."
+        "database, seeds demo companies and managers, runs a sync worker for their call "
+        "history, and serves http://127.0.0.1:8000."
     )
 
     def add_arguments(self, parser) -> None:
@@ -73,11 +87,29 @@ class Command(BaseCommand):
         settings.PHONE_INC_API_URL = server.url
         settings.SECURE_CSP = {**settings.SECURE_CSP, "media-src": ["'self'", server.root]}
         self.stdout.write(f"Phone.inc simulator answering at {server.url}")
+        worker = self.start_worker(server.url)
         self.print_logins(logins, port)
+        # Stopped like a terminal's Ctrl-C: the worker and the simulator go with the dashboard.
+        signal.signal(signal.SIGTERM, lambda *args: sys.exit(0))
         try:
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
         finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
             server.stop()
+
+    def start_worker(self, api_url: str) -> subprocess.Popen:
+        """One `synccalls` beside the dashboard, as a deployment runs it, on the simulator."""
+        env = {**os.environ, "PHONE_INC_API_URL": api_url}
+        worker = subprocess.Popen([sys.executable, str(MANAGE), "synccalls"], env=env)
+        self.stdout.write(
+            "Call history: a sync worker (manage.py synccalls) keeps Acme's and Globex's "
+            "history in step every 15 s."
+        )
+        return worker
 
     def seed(self) -> list[DemoUser]:
         User = get_user_model()
@@ -86,8 +118,13 @@ class Command(BaseCommand):
             for seed in SEED_COMPANIES:
                 company = Company.objects.filter(name=seed.name).first() or Company(name=seed.name)
                 company.region, company.timezone = seed.region, seed.timezone
+                before = company.history
+                company.history, company.history_days = HISTORY.get(
+                    seed.name, (Company.OFF, Company.DEFAULT_HISTORY_DAYS)
+                )
                 company.set_api_key(seed.api_key)
                 company.save()
+                apply_level(company, before)
                 companies[seed.name] = company
             for demo in DEMO_USERS:
                 user = User.objects.filter(username=demo.username).first()

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from calls.history import status as history_status
 from calls.history.worker import Worker
+from calls.management.companies import find_company
 from calls.models import Company
 
 
@@ -64,13 +65,6 @@ class Command(BaseCommand):
             return
         for each in found:
             self.stdout.write(describe(each))
-
-
-def find_company(name: str) -> Company:
-    company = Company.objects.filter(name__iexact=name.strip()).first()
-    if company is None:
-        raise CommandError(f"No company named {name!r}.")
-    return company
 
 
 def describe(status: history_status.Status) -> str:
