@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import figures, measure, report, servers, tenants, throughput
+from bench import figures, measure, report, servers, sync, tenants, throughput
 from bench.figures import Row
 from bench.throughput import LIST_50, Page
 from calls.simulator import Simulator
@@ -30,7 +30,7 @@ NEWER_PAGES = (
     ("insights", "insights", "/calls/insights/", throughput.html_check('id="results"')),
     ("export", "CSV export (50 rows)", "/calls/export.csv?limit=50", throughput.csv_check),
 )
-STEPS = ("board", "economy", "weight", "cold", "warm", "transcript", "tenants", "memory")
+STEPS = ("board", "economy", "weight", "cold", "warm", "transcript", "tenants", "memory", "sync")
 YARDSTICK = (
     "yardstick: bench.yardstick's login-required view returning 'ok' (Django's session, auth "
     "and login-required middleware only; database sessions in the same SQLite file; same "
@@ -117,6 +117,7 @@ def run(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
             "transcript": lambda: figures.long_transcript(bench, short_id, long_id),
             "tenants": lambda: tenants.tenants(bench, tenant_env, args.tenants),
             "memory": lambda: figures.memory(bench),
+            "sync": lambda: sync_figures(workdir, bench.notes, args.quick, started),
         }
         found: dict[str, list[Row]] = {}
         for name, step in steps.items():
@@ -124,7 +125,17 @@ def run(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
                 continue
             print(f"bench: {name} …", flush=True)
             found[name] = step()
-        order = ("warm", "weight", "transcript", "cold", "economy", "board", "memory", "tenants")
+        order = (
+            "warm",
+            "weight",
+            "transcript",
+            "cold",
+            "economy",
+            "board",
+            "memory",
+            "tenants",
+            "sync",
+        )
         rows = [row for name in order for row in found.get(name, [])]
         return rows, bench.notes
     finally:
@@ -136,6 +147,14 @@ def run(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
             servers.cleanup(workdir)
 
 
+def sync_figures(workdir: Path, notes: list[str], quick: bool, started: list) -> list[Row]:
+    """The call history's sync, on a throwaway PostgreSQL (the history's budgets are
+    PostgreSQL's)."""
+    postgres = servers.Postgres(workdir)
+    started.append(postgres)
+    return sync.figures(workdir, postgres, notes, quick)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -145,6 +164,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tenants", type=int, default=1000, help="companies for memory (1000)")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder and logs")
     parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer rounds, companies and seconds: a check that every figure can be taken",
+    )
+    parser.add_argument(
         "--only",
         type=lambda text: set(text.split(",")),
         default=None,
@@ -152,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         "results file is then left alone): " + ", ".join(STEPS),
     )
     args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds, args.samples, args.tenants = 2, 10, 100
     started, load_before = report.now(), report.load()
     print(f"bench: {report.machine()}; load average {load_before}", flush=True)
     rows, notes = run(args)
