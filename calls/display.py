@@ -5,7 +5,7 @@ Computed once per value (phone formatting is memoised) so a 50-row table stays c
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import phonenumbers
 from django.utils import timezone
@@ -99,3 +99,40 @@ def absolute(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return timezone.localtime(moment).strftime("%a %-d %b %Y, %H:%M:%S %Z")
+
+
+def span(value: timedelta | None) -> str:
+    """A wait in words: '40 s', '12 min', '2 h 5 min', '3 d 4 h'."""
+    if value is None:
+        return "—"
+    seconds = max(0, int(value.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def between(start: datetime, end: datetime) -> str:
+    """A span of time in the current zone, as a sentence reads it: "Between 10:02 and 10:05 on
+    Tue 3 Dec", or with both days when it crosses midnight."""
+    start, end = timezone.localtime(start), timezone.localtime(end)
+    if start.date() == end.date():
+        return f"Between {start:%H:%M} and {end:%H:%M} on {start:%a} {start.day} {start:%b}"
+    return (
+        f"Between {start:%a} {start.day} {start:%b} {start:%H:%M} "
+        f"and {end:%a} {end.day} {end:%b} {end:%H:%M}"
+    )
+
+
+def gap_sentence(gap) -> str:
+    """What a page says of a gap (calls.models.Gap) in the history it shows."""
+    return (
+        f"{between(gap.start, gap.end)} Phone.inc had more calls than phonedash could read; "
+        "some may be missing."
+    )

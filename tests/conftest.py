@@ -10,6 +10,7 @@ import os
 import pytest
 from django.core.cache import cache
 
+from calls import pages
 from calls.answers import store as answers
 from calls.models import Company, Membership
 from calls.simulator import SEED_COMPANIES, Simulator
@@ -80,6 +81,9 @@ def sim(settings):
 def clear_cache():
     answers.shared.reset()  # a test that broke the cache leaves no skipping behind
     cache.clear()
+    # Pages of the history are kept under the company's id and history version, which the
+    # next test's rolled-back database hands out again.
+    pages.forget()
     yield
     answers.shared.reset()
     cache.clear()

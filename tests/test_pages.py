@@ -18,7 +18,7 @@ from calls import pages
 from calls.call_list import views as call_list
 from calls.callbacks import sources as callback_sources
 from calls.filters import forms
-from calls.models import Membership
+from calls.models import Company, Membership
 from calls.pages import CSRF_STAND_IN
 from tests.call_list.test_call_list import INITECH_KEY, rows_of
 from tests.conftest import make_company, make_manager
@@ -141,16 +141,16 @@ def test_it_never_keeps_a_page_under_debug(alice_client, sim, settings):
 def test_an_invalid_query_is_checked_every_time(rf):
     query = rf.get("/calls/", {"limit": "500"}).GET
     for _ in range(2):
-        form, found = forms.read_query(forms.CallFilterForm, query, "US")
+        form, found = forms.read_query(forms.CallFilterForm, query, Company(region="US"))
         assert found is None
         assert form.errors["limit"] == ["Phone.inc returns at most 50 calls."]
 
 
 def test_the_region_reads_the_number(rf):
     query = rf.get("/calls/", {"phone_number": "(212) 555-0123", "limit": "25"}).GET
-    _, american = forms.read_query(forms.CallFilterForm, query, "US")
+    _, american = forms.read_query(forms.CallFilterForm, query, Company(region="US"))
     assert american.phone_number == "+12125550123" and american.limit == 25
-    _, british = forms.read_query(forms.CallFilterForm, query, "GB")
+    _, british = forms.read_query(forms.CallFilterForm, query, Company(region="GB"))
     assert british != american, "the region reads the number"
 
 

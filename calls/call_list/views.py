@@ -15,12 +15,13 @@ from django.views.decorators.vary import vary_on_headers
 from calls import display, phoneinc
 from calls.accounts.scope import Line, Scope, lines_seen, named_lines
 from calls.accounts.tenancy import company_required
-from calls.call_list.stats import summarize
-from calls.filters.forms import CallFilterForm, read_query
+from calls.filters import periods
+from calls.filters.forms import PERIOD_DEFAULT_LIMIT, CallFilterForm, read_query
 from calls.pages import render_page
 from calls.phoneinc import DEFAULT_LIMIT, MAX_LIMIT, PhoneIncError
 from calls.responses import fragment_for
 from calls.sources import CallQuery, source_for
+from calls.sources.stats import summarize
 from phonedash.urlquery import query_of
 
 
@@ -34,34 +35,44 @@ def index(request: HttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request", "HX-Target", "HX-Current-URL")
 @company_required
 def call_list(request: HttpRequest, company) -> HttpResponse:
-    form, query = read_query(CallFilterForm, request.GET, company.region, lines=request.scope.lines)
+    form, query = read_query(CallFilterForm, request.GET, company, lines=request.scope.lines)
     context = {"form": form, "company": company}
     status = 200
     version = fill = None
     if query is not None:
         context["query"] = query
+        context["period"] = form.period
         try:
-            listing = source_for(company, query).list(query, searcher=request.user.pk)
+            source = source_for(company, query)
+            listing = source.list(query, searcher=request.user.pk)
         except PhoneIncError as error:
             context["error"], status = error, error.status
             context["can_retry"] = not error.is_final
         else:
-            window, calls = listing.window, listing.calls
+            calls = listing.calls
             labels = relative_starts(calls)
-            context.update(
-                answer=listing.answer,
-                window=window,
-                calls=calls,
-                rows=list(zip(calls, labels, strict=True)),
-                scope_lines=scope_lines(request.scope, window, company.region),
-                capped=len(window) >= MAX_LIMIT,
-                more_query=more_query(query, request.embedded)
-                if query.limit < MAX_LIMIT and len(window) >= query.limit
-                else None,
-            )
-            # The summary strip is worked out only when the page is rendered, not when kept.
-            fill = functools.partial(summary_strip, calls)
-            if not listing.is_stale:
+            context.update(answer=listing.answer, calls=calls)
+            context["rows"] = list(zip(calls, labels, strict=True))
+            context["filters_query"] = urlencode(link_params(form, request.embedded))
+            if form.period is not None:
+                context.update(period_context(request, form, query, listing))
+                fill = functools.partial(period_summary, source, query)
+            else:
+                window = listing.window
+                context.update(
+                    window=window,
+                    scope_lines=scope_lines(request.scope, window, company.region),
+                    capped=len(window) >= MAX_LIMIT,
+                    more_query=more_query(form, request.embedded)
+                    if query.limit < MAX_LIMIT and len(window) >= query.limit
+                    else None,
+                )
+                # The summary strip is worked out only when the page is rendered, not kept.
+                fill = functools.partial(summary_strip, calls)
+            if form.period is not None:  # the history as it stood, for the days asked
+                read = periods.read_at(company, form.period)
+                version = page_version(request, company, read, labels)
+            elif not listing.is_stale:
                 version = page_version(request, company, listing.answer.fetched_at, labels)
     else:
         status = 400
@@ -77,6 +88,32 @@ def call_list(request: HttpRequest, company) -> HttpResponse:
     return response
 
 
+def link_params(form: CallFilterForm, embedded: bool) -> dict[str, str]:
+    params = form.link_params()
+    if embedded:
+        params["embed"] = "1"
+    return params
+
+
+def period_context(request: HttpRequest, form: CallFilterForm, query: CallQuery, listing) -> dict:
+    """What a page of a period shows besides its rows: how many calls match, the links to
+    older and to the newest calls, and the gaps the period overlaps."""
+    params = link_params(form, request.embedded)
+    if query.limit != PERIOD_DEFAULT_LIMIT:
+        params["limit"] = str(query.limit)
+    return {
+        "total": listing.total,
+        "gaps": listing.gaps,
+        "older_query": urlencode({**params, "before": listing.older}) if listing.older else None,
+        "newest_query": urlencode(params) if query.cursor else None,
+        "scope_limited": request.scope.is_limited,
+    }
+
+
+def period_summary(source, query: CallQuery) -> dict:
+    return {"stats": source.summary(query)}
+
+
 def summary_strip(calls) -> dict:
     return {"stats": summarize(calls)}
 
@@ -87,16 +124,18 @@ def relative_starts(calls) -> tuple[str, ...]:
     return tuple(display.relative(call.started_at, now, zone) for call in calls)
 
 
-def page_version(request: HttpRequest, company, fetched_at: float, labels: tuple) -> tuple:
+def page_version(request: HttpRequest, company, fetched_at, labels: tuple) -> tuple:
     """Everything the page shows besides the layout, for calls.pages: the company's answer by
-    when it was fetched, the company's name, zone and region, the member's scope, the query as
-    asked, the embedded switch and each row's relative start time."""
+    when it was fetched (or the history it was read from), the company's name, zone, region
+    and history level, the member's scope, the query as asked, the embedded switch and each row's
+    relative start time."""
     return (
         "calls:list",
         company.pk,
         company.name,
         company.timezone,
         company.region,
+        company.history,  # the When control shows only with the history on
         request.scope,
         request.embedded,
         tuple(sorted(request.GET.items())),
@@ -112,13 +151,26 @@ def scope_lines(scope: Scope, window, region: str) -> list[Line] | None:
     return named_lines(sorted(scope.lines), lines_seen(window, region))
 
 
-LIST_PARAMS = ("phone_number", "direction", "state", "limit", "embed")
+LIST_PARAMS = (
+    "period",
+    "from",
+    "to",
+    "phone_number",
+    "direction",
+    "state",
+    "line",
+    "employee",
+    "limit",
+    "before",
+    "embed",
+)
 
 
 def list_query(get: Callable[[str], str]) -> dict[str, str]:
     """The list's parameters as a shareable link holds them: no empty ones, no default limit."""
     params = {name: get(name).strip() for name in LIST_PARAMS}
-    if params["limit"] == str(DEFAULT_LIMIT):
+    dated = params["period"] or params["from"] or params["to"]
+    if params["limit"] == str(PERIOD_DEFAULT_LIMIT if dated else DEFAULT_LIMIT):
         params["limit"] = ""
     if params["embed"] != "1":
         params["embed"] = ""
@@ -138,9 +190,6 @@ def history_update(request: HttpRequest) -> tuple[str, str]:
     return ("HX-Replace-Url" if typing else "HX-Push-Url"), url
 
 
-def more_query(query: CallQuery, embedded: bool) -> str:
+def more_query(form: CallFilterForm, embedded: bool) -> str:
     """The query string of the same list with the most calls Phone.inc gives."""
-    params = {**query.upstream(), "limit": MAX_LIMIT}
-    if embedded:
-        params["embed"] = 1
-    return urlencode(params)
+    return urlencode({**link_params(form, embedded), "limit": MAX_LIMIT})

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from calls.numbers import as_e164
 from calls.phoneinc import E164_RE, Call
+from calls.sources.returns import first_return, number_key
 
 COULD_NOT_CHECK = "Phone.inc could not be asked about this number's later calls just now."
 TOO_MANY_LATER = "This number has called too often since to tell which call returned it."
@@ -46,17 +46,6 @@ class Status(enum.StrEnum):
 
 
 NEEDS_ATTENTION = frozenset({Status.OPEN, Status.CHECKING, Status.UNCHECKED})
-
-
-def number_key(call: Call, region: str) -> str | None:
-    """The remote number as rows and matching compare it: E.164 where it reads as a phone
-    number, its digits (marked with #) where it does not; None for a withheld number."""
-    if call.is_withheld:
-        return None
-    number = as_e164(call.remote_number, region)
-    if number is not None:
-        return number
-    return "#" + "".join(char for char in call.remote_number if char.isdigit())
 
 
 def is_searchable(key: str) -> bool:
@@ -88,26 +77,6 @@ class Window:
         if self.complete:
             return True
         return self.since is not None and moment >= self.since
-
-
-def first_return(missed: Call, later: Iterable[Call], region: str) -> Call | None:
-    """The call that returned `missed`, among `later`: the first answered one with the same
-    number that started after it (on a tie, an outbound call: someone called back)."""
-    key = number_key(missed, region)
-    if key is None or missed.started_at is None:
-        return None
-    answered = [
-        call
-        for call in later
-        if call.answered_at is not None
-        and call.started_at is not None
-        and call.started_at > missed.started_at
-        and call.id != missed.id
-        and number_key(call, region) == key
-    ]
-    if not answered:
-        return None
-    return min(answered, key=lambda c: (c.started_at, c.direction != "outbound", c.id))
 
 
 def returned_by(call: Call) -> tuple[str, ...]:
@@ -248,6 +217,16 @@ class Board:
     @property
     def open_rows(self) -> tuple[Row, ...]:
         return tuple(row for row in self.rows if row.needs_attention)
+
+    @property
+    def checking_rows(self) -> tuple[Row, ...]:
+        """Open rows still to be checked against their numbers' later calls."""
+        return tuple(row for row in self.rows if row.status is Status.CHECKING)
+
+    @property
+    def settled_open_rows(self) -> tuple[Row, ...]:
+        """Rows that need attention, those still to be checked aside: each is where it stays."""
+        return tuple(row for row in self.open_rows if row.status is not Status.CHECKING)
 
     @property
     def handled_rows(self) -> tuple[Row, ...]:

@@ -6,24 +6,9 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from calls.display import span
+
 WEEK = timedelta(days=6)
-
-
-def span(value: timedelta | None) -> str:
-    """A wait in words: '40 s', '12 min', '2 h 5 min', '3 d 4 h'."""
-    if value is None:
-        return "—"
-    seconds = max(0, int(value.total_seconds()))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
 
 
 def waited(moment: datetime | None, now: datetime | None = None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from calls.accounts.scope import Scope
+from calls.filters.forms import PeriodForm
 from calls.numbers import to_e164
 
 ALL = "all"
@@ -13,9 +14,15 @@ SHOW = [(ALL, "Open and handled"), (OPEN, "Open only")]
 # A manager reads the board to see both what is left to do and how fast the team called back:
 # both show by default, open rows first.
 DEFAULT_SHOW = ALL
+DEFAULT_PERIOD = "7d"  # with the history on: the board's days unless told
+MAX_DAYS = 90  # a board of a longer period is a 400
 
 
-class CallbackFilterForm(forms.Form):
+class CallbackFilterForm(PeriodForm):
+    """The board's filters: what to show, the line, and with the history on, the period."""
+
+    max_days = MAX_DAYS
+
     show = forms.ChoiceField(
         choices=SHOW,
         required=False,
@@ -31,8 +38,10 @@ class CallbackFilterForm(forms.Form):
         error_messages={"invalid_choice": "check is 1 or left out."},
     )
 
-    def __init__(self, data=None, *, region: str = "US", scope: Scope | None = None) -> None:
-        super().__init__(data)
+    def __init__(
+        self, data=None, *, region: str = "US", scope: Scope | None = None, company=None
+    ) -> None:
+        super().__init__(data, company=company)
         self.region = region
         self.scope = scope
 

@@ -26,6 +26,7 @@ from calls.accounts.scope import Scope, lines_seen
 from calls.callbacks import board as callbacks
 from calls.callbacks.board import Board, Window
 from calls.callbacks.notes import notes_on
+from calls.filters.periods import Period
 from calls.models import Company
 from calls.numbers import as_e164
 from calls.phoneinc import MAX_LIMIT, Call, PhoneIncError
@@ -53,6 +54,7 @@ class Loaded:
     since: datetime | None  # the oldest inbound call looked at
     complete: bool  # the inbound list holds every inbound call Phone.inc lists
     version: tuple  # everything the board was built from, as the versions it was read at
+    period: Period | None = None  # the board of a period of the history (calls.callbacks.periods)
 
     @property
     def stale(self):
@@ -98,10 +100,8 @@ def load(company: Company, scope: Scope, *, line: str | None = None, check: bool
         board = callbacks.build(missed, recent=_window(recent), notes=notes, region=company.region)
         # From the member's own calls: the oldest start on another line is not theirs to see.
         starts = [call.started_at for call in inbound.calls if call.started_at is not None]
-        built = _boards.put(
-            key,
-            _Built(board, _lines(inbound.calls, company.region, scope), min(starts, default=None)),
-        )
+        lines = filter_lines(inbound.calls, company.region, scope)
+        built = _boards.put(key, _Built(board, lines, min(starts, default=None)))
     board, version = built.board, key
     if check and board.to_check:
         answers = {number: _lookup(company, scope, number) for number in board.to_check}
@@ -218,7 +218,7 @@ def _lookup(company: Company, scope: Scope, number: str) -> Listing | None:
         return None
 
 
-def _lines(calls: tuple[Call, ...], region: str, scope: Scope) -> tuple[tuple[str, str], ...]:
+def filter_lines(calls: tuple[Call, ...], region: str, scope: Scope) -> tuple[tuple[str, str], ...]:
     """The lines the member can filter by: those of the calls seen, and their own."""
     names = {
         number: line.name or line.formatted for number, line in lines_seen(calls, region).items()

@@ -2,10 +2,14 @@
 returned, open ones first.
 
 The page itself asks Phone.inc for two lists at most (the missed calls and the latest calls).
-Missed calls older than the latest calls are checked against their numbers' own lists in a
-request of the board's own, made by htmx once the page shows (hx-trigger="load"), or by
-following the "check" link without JavaScript; the board reloads itself the same way after a
-note is saved or deleted anywhere on it (the `notesChanged` event).
+Missed calls older than the latest calls show apart, as being checked, and are checked against
+their numbers' own lists in a request of their own, made by htmx once the page shows
+(hx-trigger="load"), or by following the "check" link without JavaScript: its answer puts each
+checked row where it belongs and leaves every other row where it was. The board reloads itself
+after a note is saved or deleted anywhere on it (the `notesChanged` event).
+
+With the company's call history on, the board covers a period (the last 7 days unless told,
+90 days at most) of stored missed calls, complete when it shows (calls.callbacks.periods).
 """
 
 from __future__ import annotations
@@ -21,24 +25,27 @@ from django.views.decorators.vary import vary_on_headers
 
 from calls import display, phoneinc
 from calls.accounts.tenancy import company_required
+from calls.callbacks import periods as callback_periods
 from calls.callbacks import sources as callback_sources
 from calls.callbacks.board import only_open
 from calls.callbacks.format import since, waited
-from calls.callbacks.forms import ALL, DEFAULT_SHOW, SHOW, CallbackFilterForm
+from calls.callbacks.forms import ALL, DEFAULT_PERIOD, DEFAULT_SHOW, SHOW, CallbackFilterForm
 from calls.pages import render_page
 from calls.phoneinc import MAX_LIMIT, PhoneIncError
 from calls.responses import fragment_for
 
 TEMPLATE = "calls/callbacks.html"
 FILTERS_ID = "callback-filters"  # the filter form: its requests push the board's address
+CHECKING_ID = "checking-section"  # older missed calls, checked by a request of their own
 
 
 @require_GET
 @vary_on_headers("HX-Request", "HX-Target")
 @company_required
 def callbacks_board(request: HttpRequest, company) -> HttpResponse:
-    form = filter_form(request, company)
-    fragment = fragment_for(request, "board")
+    data = board_data(request, company)
+    form = filter_form(request, company, data)
+    fragment = fragment_for(request, "board", CHECKING_ID)
     context = {
         "company": company,
         "form": form,
@@ -49,7 +56,7 @@ def callbacks_board(request: HttpRequest, company) -> HttpResponse:
         "lines": (),
     }
     status = 200
-    asked = bool(request.GET)  # nothing asked: the defaults, without building the form
+    asked = bool(data)  # nothing asked: the defaults, without building the form
     if asked and not form.is_valid():
         status = 400
     else:
@@ -58,20 +65,26 @@ def callbacks_board(request: HttpRequest, company) -> HttpResponse:
             if asked
             else (DEFAULT_SHOW, None, False)
         )
-        query = board_query(show, line, request.embedded)
+        period = form.period if asked else None
+        when = period.params() if period else ({"period": ""} if company.keeps_history else {})
+        query = board_query(show, line, request.embedded, when=when)
         context.update(
             show=show,
             line=line,
+            period=period,
             board_url=reverse("calls:callbacks") + (f"?{query}" if query else ""),
-            check_query=board_query(show, line, request.embedded, check=True),
+            check_query=board_query(show, line, request.embedded, check=True, when=when),
         )
         try:
-            loaded = callback_sources.load(
-                company,
-                request.scope,
-                line=line,
-                check=fragment == "board" or check,
-            )
+            if period is not None:
+                loaded = callback_periods.load(company, request.scope, period, line=line)
+            else:
+                loaded = callback_sources.load(
+                    company,
+                    request.scope,
+                    line=line,
+                    check=fragment is not None or check,
+                )
         except PhoneIncError as error:
             context["error"], status = error, error.status
             # A refused key or a wrong API URL needs an administrator, not another click.
@@ -84,11 +97,13 @@ def callbacks_board(request: HttpRequest, company) -> HttpResponse:
                 loaded=loaded,
                 board=loaded.board if show == ALL else only_open(loaded.board),
                 lines=lines,
+                figures=callback_periods.figures(loaded.board),
             )
     version = None
     if not fragment and status == 200 and "loaded" in context:
         version = page_version(request, company, context)
-    template = f"{TEMPLATE}#board" if fragment else TEMPLATE
+    partial = {"board": "board", CHECKING_ID: "checked"}.get(fragment or "")
+    template = f"{TEMPLATE}#{partial}" if partial else TEMPLATE
     response = render_page(request, template, context, version=version, status=status)
     error = context.get("error")
     if isinstance(error, phoneinc.RateLimited):
@@ -98,14 +113,24 @@ def callbacks_board(request: HttpRequest, company) -> HttpResponse:
     return response
 
 
-def filter_form(request: HttpRequest, company) -> CallbackFilterForm:
+def board_data(request: HttpRequest, company):
+    """The board's parameters as asked; with the company's history on, the last 7 days unless
+    a period is asked (an empty `period=` is "Latest": Phone.inc's newest calls)."""
+    data = request.GET
+    asked = any(name in data for name in ("period", "from", "to"))
+    if company.keeps_history and not asked:
+        data = data.copy()
+        data["period"] = DEFAULT_PERIOD
+    return data
+
+
+def filter_form(request: HttpRequest, company, data) -> CallbackFilterForm:
     """The board's filters as asked; when nothing is asked (the board as linked from the
     navigation), the defaults, and the form built only if the page is rendered."""
-    if request.GET:
-        return CallbackFilterForm(request.GET, region=company.region, scope=request.scope)
-    return SimpleLazyObject(  # type: ignore[return-value]
-        lambda: CallbackFilterForm(None, region=company.region, scope=request.scope)
-    )
+    kwargs = {"region": company.region, "scope": request.scope, "company": company}
+    if data:
+        return CallbackFilterForm(data, **kwargs)
+    return SimpleLazyObject(lambda: CallbackFilterForm(None, **kwargs))  # type: ignore[return-value]
 
 
 def page_version(request: HttpRequest, company, context: dict) -> tuple | None:
@@ -135,12 +160,17 @@ def page_version(request: HttpRequest, company, context: dict) -> tuple | None:
     )
 
 
-def board_query(show: str, line: str | None, embedded: bool, *, check: bool = False) -> str:
-    """The board's query string as a shareable link holds it: no defaults."""
+def board_query(
+    show: str, line: str | None, embedded: bool, *, check: bool = False, when: dict | None = None
+) -> str:
+    """The board's query string as a shareable link holds it: no defaults but the period's
+    (an empty `period=` keeps "Latest" on a company whose default is the last 7 days)."""
+    period = urlencode(when or {})
     params = {
         "show": show if show != DEFAULT_SHOW else "",
         "line": line or "",
         "check": "1" if check else "",
         "embed": "1" if embedded else "",
     }
-    return urlencode({name: value for name, value in params.items() if value})
+    rest = urlencode({name: value for name, value in params.items() if value})
+    return "&".join(part for part in (period, rest) if part)

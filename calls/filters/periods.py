@@ -71,6 +71,13 @@ class Period:
         return {"from": self.first.isoformat(), "to": self.last.isoformat()}
 
 
+def read_at(company: Company, period: Period) -> tuple:
+    """Which history a page of a period was read from, for calls.pages: the company's history
+    version (moved on by every change to its stored calls) and the days the period meant when
+    asked (a named period moves on at midnight)."""
+    return ("history", company.history_version, period.first, period.last)
+
+
 def day_label(day: date, *, year: bool = False) -> str:
     text = f"{day:%a} {day.day} {day:%b}"
     return f"{text} {day.year}" if year else text

@@ -13,10 +13,11 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from calls.models import Company, Gap, HookNudge, Note, StoredCall, SyncState
+from calls.sources import rollups
 
 log = logging.getLogger("phonedash.sync")
 
@@ -47,6 +48,9 @@ def purge(company: Company, now: datetime | None = None) -> int:
     )
     deleted = _in_batches(expired)
     Gap.objects.filter(company=company, end__lt=cutoff).delete()
+    rollups.forget_before(company, oldest_kept_day(company, now))
+    if deleted:
+        changed(company)
     if deleted:
         log.info("company %s: purged %d calls older than its kept days", company.pk, deleted)
     return deleted
@@ -75,20 +79,26 @@ def forget_number(company: Company, number: str) -> int:
     """Delete every stored call whose other party is `number` (E.164) and the notes on them;
     how many calls."""
     calls = StoredCall.objects.filter(company=company, remote=number)
-    ids = list(calls.values_list("call_id", flat=True))
+    found = list(calls.values_list("call_id", "started_at"))
+    ids = [call_id for call_id, _ in found]
     for start in range(0, len(ids), PURGE_BATCH):
         Note.objects.filter(company=company, call_id__in=ids[start : start + PURGE_BATCH]).delete()
-    return _in_batches(calls)
+    deleted = _in_batches(calls)
+    rollups.refresh(company, {rollups.day_of(company, moment) for _, moment in found if moment})
+    changed(company)
+    return deleted
 
 
 def drop_content(company: Company) -> None:
     """Blank what the company's level no longer keeps (summaries, transcripts), at once."""
     calls = StoredCall.objects.filter(company=company)
     if not company.keeps(Company.TRANSCRIPTS):
-        with_transcripts = calls.filter(Q(transcription__isnull=False) | Q(segments__isnull=False))
-        with_transcripts.update(transcription=None, segments=None)
+        kept = Q(transcription__isnull=False) | Q(segments__isnull=False) | Q(words__isnull=False)
+        if calls.filter(kept).update(transcription=None, segments=None, words=None):
+            rollups.refresh_all(company)  # no more words to share out
     if not company.keeps(Company.SUMMARIES):
         calls.filter(summary__isnull=False).update(summary=None)
+    changed(company)
 
 
 def forget_all(company: Company) -> int:
@@ -97,7 +107,14 @@ def forget_all(company: Company) -> int:
     Gap.objects.filter(company=company).delete()
     HookNudge.objects.filter(company=company).delete()
     SyncState.objects.filter(company=company).delete()
+    rollups.forget_before(company, date.max)
+    changed(company)
     return deleted
+
+
+def changed(company: Company) -> None:
+    """The company's stored calls changed: pages kept from them are out of date."""
+    Company.objects.filter(pk=company.pk).update(history_version=F("history_version") + 1)
 
 
 def _in_batches(rows) -> int:

@@ -213,6 +213,7 @@ class _Seeder:
             call_id=call.id,
             first_seen_at=self.now,
             fetched_at=self.now,
+            returned_at=None,  # marked once every call is in (calls.history.store.recount)
         )
         return StoredCall(*[fields[name] for name in ROW_ORDER])
 

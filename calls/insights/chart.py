@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from calls.phoneinc import Call
+from calls.sources.tallies import kind_of
 
 HOUR, DAY, WEEK, MONTH, YEAR = "hour", "day", "week", "month", "year"
 HOURLY_UP_TO = timedelta(hours=48)
@@ -42,17 +43,6 @@ MAX_BAR_WIDTH = 48
 AXIS_LABELS = 8  # at most this many labels under the bars
 TICKS = 5  # at most this many steps up the scale
 NICE_STEPS = (1, 2, 5)
-
-
-def kind_of(call: Call) -> str:
-    """Which part of a bar a call counts in."""
-    if call.direction == "outbound":
-        return "outbound"
-    if call.is_missed:
-        return "missed"
-    if call.direction == "inbound" and call.answered_at is not None:
-        return "answered"
-    return "other"
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +153,11 @@ def _hour_start(moment: datetime, zone: tzinfo) -> datetime:
     return moment.astimezone(zone).replace(minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
+def hour_key(moment: datetime, zone: tzinfo) -> datetime:
+    """The hour bucket a call started in, as period_buckets() keys its counts."""
+    return _hour_start(moment, zone)
+
+
 def _day(moment: datetime, zone: tzinfo, unit: str) -> date:
     """The first day of the day, week (Monday), month or year that holds `moment`."""
     day = moment.astimezone(zone).date()
@@ -232,12 +227,51 @@ def buckets(calls: Iterable[Call], zone: tzinfo) -> tuple[str, tuple[Bucket, ...
         starts = [datetime.combine(key, time(), tzinfo=zone) for key in keys]
         for call in dated:
             counts.setdefault(_day(call.started_at, zone, unit), Counter())[kind_of(call)] += 1
+    return unit, _filled(unit, keys, starts, counts)
+
+
+def _filled(unit: str, keys: list, starts: list[datetime], counts: dict) -> tuple[Bucket, ...]:
     result = []
     for index, (key, start) in enumerate(zip(keys, starts, strict=True)):
         label, short = _labels(start, unit, first=index == 0)
         tally = counts.get(key, Counter())
         result.append(Bucket(start, label, short, **{kind: tally[kind] for kind in KINDS}))
-    return unit, tuple(result)
+    return tuple(result)
+
+
+def period_buckets(
+    days: dict[date, Counter],
+    first: date,
+    last: date,
+    zone: tzinfo,
+    *,
+    hours: dict[datetime, Counter] | None = None,
+    now: datetime | None = None,
+) -> tuple[str, tuple[Bucket, ...]]:
+    """Every bucket of a period's days, first to last, from counts per day (or per hour, by
+    its start as a UTC instant): by hour when `hours` are given, up to `now`; by day up to
+    DAILY_UP_TO_DAYS days; by week (from Monday) beyond."""
+    if hours is not None:
+        start = datetime.combine(first, time(), tzinfo=zone)
+        end = datetime.combine(last + timedelta(days=1), time(), tzinfo=zone)
+        end = min(end, now) if now is not None and now > start else end
+        keys: list = _hours(start, end - timedelta(microseconds=1), zone)
+        starts = [key.astimezone(zone) for key in keys]
+        return HOUR, _filled(HOUR, keys, starts, hours)
+    unit = DAY if (last - first).days + 1 <= DAILY_UP_TO_DAYS else WEEK
+    counts: dict[date, Counter] = {}
+    for day, kinds in days.items():
+        counts.setdefault(_bucket_day(day, unit), Counter()).update(kinds)
+    day, keys = _bucket_day(first, unit), []
+    while day <= last:
+        keys.append(day)
+        day = _after(day, unit)
+    starts = [datetime.combine(key, time(), tzinfo=zone) for key in keys]
+    return unit, _filled(unit, keys, starts, counts)
+
+
+def _bucket_day(day: date, unit: str) -> date:
+    return day - timedelta(days=day.weekday()) if unit == WEEK else day
 
 
 # --------------------------------------------------------------------------------------------
@@ -268,7 +302,11 @@ def bar_height(count: int, scale_max: int) -> float:
 
 def build(calls: Sequence[Call], zone: tzinfo) -> Chart:
     unit, found = buckets(calls, zone)
-    undated = sum(call.started_at is None for call in calls)
+    return draw(unit, found, undated=sum(call.started_at is None for call in calls))
+
+
+def draw(unit: str, found: tuple[Bucket, ...], *, undated: int = 0) -> Chart:
+    """The bars of these buckets, scaled to the busiest."""
     kinds = tuple(kind for kind in KINDS if any(getattr(b, kind) for b in found))
     scale_max, step = nice_scale(max((b.total for b in found), default=0))
     slot = PLOT_WIDTH / len(found) if found else PLOT_WIDTH

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -26,27 +27,72 @@ from calls.responses import render_error
 from calls.sources import CallQuery, source_for
 
 NEVER_STORED = "private, no-store"
+CSV = "text/csv; charset=utf-8"
+
+
+MAX_ROWS = 1_000_000  # an export of a period: beyond this, narrow it
+CHUNK_ROWS = 500  # rows written to the response at a time
 
 
 @require_GET
 @company_required
 def call_export(request: HttpRequest, company) -> HttpResponse:
-    form, query = read_query(CallFilterForm, request.GET, company.region, lines=request.scope.lines)
+    form, query = read_query(CallFilterForm, request.GET, company, lines=request.scope.lines)
     if query is None:
         return bad_filters(request, form)
+    if form.period is not None:
+        return period_export(request, company, form, query)
     try:
         calls = source_for(company, query).list(query).calls
     except PhoneIncError as error:
         response = render_error(request, error)
         response["Cache-Control"] = NEVER_STORED
         return response
-    name = csv_export.filename(company.name, timezone.now(), company.zone)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = NEVER_STORED
+    response = HttpResponse(content_type=CSV)
+    attach(response, company)
     response.write(csv_text(calls, company.zone, request.scope.content))
     audit.record(request, AuditEvent.EXPORT_DOWNLOADED, detail=described(query))
     return response
+
+
+def period_export(request: HttpRequest, company, form: CallFilterForm, query: CallQuery):
+    """Every call of the period that matches, newest first, streamed as it is read from the
+    history: the first rows leave at once, and a million rows take no more memory than a
+    thousand."""
+    source = source_for(company, query)
+    try:
+        count = source.count(query)
+    except PhoneIncError as error:
+        response = render_error(request, error)
+        response["Cache-Control"] = NEVER_STORED
+        return response
+    if count > MAX_ROWS:
+        context = {
+            "status": 400,
+            "title": "Too many calls for one file",
+            "message": f"These filters match {count:,} calls; one file holds at most "
+            f"{MAX_ROWS:,}. Choose a shorter period or narrow the filters, then download again.",
+        }
+        response = render(request, "error_page.html", context, status=400)
+        response["Cache-Control"] = NEVER_STORED
+        return response
+    content = request.scope.content
+    calls = source.calls(query, summary=content)
+    response = StreamingHttpResponse(csv_chunks(calls, company.zone, content), content_type=CSV)
+    attach(response, company)
+    period = form.period
+    detail = f"from={period.first}, to={period.last}, rows={count}"
+    filters = {k: v for k, v in form.link_params().items() if k not in ("period", "from", "to")}
+    if filters:
+        detail += ", " + ", ".join(f"{name}={value}" for name, value in filters.items())
+    audit.record(request, AuditEvent.EXPORT_DOWNLOADED, detail=detail)
+    return response
+
+
+def attach(response: HttpResponse, company) -> None:
+    name = csv_export.filename(company.name, timezone.now(), company.zone)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = NEVER_STORED
 
 
 def csv_text(calls: tuple[Call, ...], zone, content: bool) -> str:
@@ -54,6 +100,19 @@ def csv_text(calls: tuple[Call, ...], zone, content: bool) -> str:
     out = io.StringIO()
     csv.writer(out).writerows(csv_export.rows(calls, zone, content=content))
     return out.getvalue()
+
+
+def csv_chunks(calls: Iterable[Call], zone, content: bool) -> Iterator[str]:
+    """The file's text a few hundred rows at a time."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for index, row in enumerate(csv_export.rows(calls, zone, content=content)):
+        writer.writerow(row)
+        if index % CHUNK_ROWS == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
 def described(query: CallQuery) -> str:

@@ -9,15 +9,22 @@ divides by zero (a figure with nothing to count is None, which the page shows as
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 
-from calls.phoneinc import Call, Employee
-
-UNNAMED = "Unnamed employee"
-NO_LINE = "No line"
+from calls.phoneinc import Call
+from calls.sources.tallies import (
+    NO_LINE,
+    UNNAMED,
+    LineTally,
+    PersonTally,
+    Tallies,
+    answer_wait,
+    median,
+    of_calls,
+    percentile,
+)
 
 # --------------------------------------------------------------------------------------------
 # The window
@@ -61,7 +68,7 @@ def moment_label(moment: datetime, zone: tzinfo, now: datetime) -> str:
 
 @dataclass(frozen=True, slots=True)
 class EmployeeFigures:
-    """One employee's part in the window's calls.
+    """One employee's part in the calls.
 
     `talk_total` and `talk_average` count the `duration` of their ended calls that have one
     (a zero-length call included); `word_share` is the share of the words in their transcribed
@@ -79,83 +86,37 @@ class EmployeeFigures:
     word_share: float | None
 
 
-@dataclass(slots=True)
-class _Tally:
-    name: str
-    calls: int = 0
-    inbound: int = 0
-    outbound: int = 0
-    answered: int = 0
-    timed: int = 0
-    talk_total: int = 0
-    spoken: int = 0
-    heard: int = 0  # all words in their transcribed calls, theirs included
-
-    def figures(self, key: str) -> EmployeeFigures:
-        return EmployeeFigures(
-            key=key,
-            name=self.name or UNNAMED,
-            calls=self.calls,
-            inbound=self.inbound,
-            outbound=self.outbound,
-            answered=self.answered,
-            talk_total=self.talk_total,
-            talk_average=round(self.talk_total / self.timed) if self.timed else None,
-            word_share=self.spoken / self.heard if self.heard else None,
-        )
+def employee_figures(key: str, tally: PersonTally, *, words: bool) -> EmployeeFigures:
+    return EmployeeFigures(
+        key=key,
+        name=tally.name or UNNAMED,
+        calls=tally.calls,
+        inbound=tally.inbound,
+        outbound=tally.outbound,
+        answered=tally.answered,
+        talk_total=tally.talk_total,
+        talk_average=round(tally.talk_total / tally.timed) if tally.timed else None,
+        word_share=tally.spoken / tally.heard if words and tally.heard else None,
+    )
 
 
-def employee_key(employee: Employee) -> str:
-    """Who an employee is across calls: their id, or their name when Phone.inc sent no id."""
-    return employee.id or f"name:{employee.name}"
-
-
-def participants(call: Call) -> dict[str, Employee]:
-    """Everyone of the company on the call, once each: its employees and who placed it."""
-    people = [*call.employees, *([call.initiated_by] if call.initiated_by else [])]
-    found: dict[str, Employee] = {}
-    for employee in people:
-        found.setdefault(employee_key(employee), employee)
-    return found
-
-
-def _words(call: Call) -> tuple[int, dict[str, int]] | None:
-    """All words spoken in the call and each employee's (by id), or None: no transcript."""
-    if not call.segments:
-        return None
-    total, by_employee = 0, {}
-    for segment in call.segments:
-        count = len(segment.text.split())
-        total += count
-        if segment.employee_id:
-            by_employee[segment.employee_id] = by_employee.get(segment.employee_id, 0) + count
-    return total, by_employee
-
-
-def per_employee(calls: Iterable[Call], *, words: bool = True) -> list[EmployeeFigures]:
+def employees_of(tallies: Tallies, *, words: bool = True) -> list[EmployeeFigures]:
     """Figures for every employee named on a call, most calls first (then by name).
 
     `words=False` leaves word shares out: a member who may not read transcripts does not get
-    what is read from them either.
-    """
-    tallies: dict[str, _Tally] = {}
-    for call in calls:
-        spoken = _words(call) if words else None
-        for key, employee in participants(call).items():
-            tally = tallies.setdefault(key, _Tally(employee.name))
-            tally.name = tally.name or employee.name  # newest first: the latest name wins
-            tally.calls += 1
-            tally.inbound += call.direction == "inbound"
-            tally.outbound += call.direction == "outbound"
-            tally.answered += call.answered_at is not None
-            if call.is_ended and call.duration is not None:
-                tally.timed += 1
-                tally.talk_total += max(0, call.duration)
-            if spoken is not None and employee.id:
-                total, by_employee = spoken
-                tally.heard += total
-                tally.spoken += by_employee.get(employee.id, 0)
-    return sort_employees([tally.figures(key) for key, tally in tallies.items()])
+    what is read from them either."""
+    rows = [employee_figures(key, t, words=words) for key, t in tallies.people.items()]
+    return sort_employees(rows)
+
+
+def per_employee(calls: Iterable[Call], *, words: bool = True) -> list[EmployeeFigures]:
+    """employees_of() the calls, their transcripts' words counted."""
+    return employees_of(counted(calls, words=words), words=words)
+
+
+def counted(calls: Iterable[Call], *, words: bool = True, region: str = "US") -> Tallies:
+    """The calls' tallies, with the words of those that carry a transcript."""
+    return of_calls(calls, region, UTC, words=words)
 
 
 # The employee table's columns as ?sort= names them, and the order each starts in.
@@ -201,7 +162,8 @@ def sort_employees(
 @dataclass(frozen=True, slots=True)
 class LineFigures:
     """One line (a main number): its calls, how many inbound ones were missed, how fast the
-    answered ones were picked up (median seconds) and how long its ended calls lasted."""
+    answered ones were picked up (median seconds), how long its ended calls lasted, and how
+    many missed calls were returned and how fast."""
 
     name: str
     number: str | None
@@ -211,59 +173,43 @@ class LineFigures:
     missed_share: float | None  # of its inbound calls; None without inbound calls
     median_answer: float | None
     average_duration: int | None
+    returned_share: float | None = None  # of its missed calls
+    returned_hour_share: float | None = None
+    median_return: float | None = None
+    p90_return: float | None = None
 
 
-@dataclass(slots=True)
-class _LineTally:
-    name: str
-    number: str | None
-    calls: int = 0
-    inbound: int = 0
-    missed: int = 0
-    waits: list[float] = field(default_factory=list)
-    durations: list[int] = field(default_factory=list)
-
-    def figures(self) -> LineFigures:
-        return LineFigures(
-            name=self.name or NO_LINE,
-            number=self.number,
-            calls=self.calls,
-            inbound=self.inbound,
-            missed=self.missed,
-            missed_share=self.missed / self.inbound if self.inbound else None,
-            median_answer=statistics.median(self.waits) if self.waits else None,
-            average_duration=round(sum(self.durations) / len(self.durations))
-            if self.durations
-            else None,
-        )
+def line_figures(key: str, tally: LineTally) -> LineFigures:
+    return LineFigures(
+        name=tally.name or NO_LINE,
+        number=None if key.startswith("name:") else key,
+        calls=tally.calls,
+        inbound=tally.inbound,
+        missed=tally.missed,
+        missed_share=tally.missed / tally.inbound if tally.inbound else None,
+        median_answer=median(tally.answer_waits),
+        average_duration=round(tally.duration_total / tally.timed) if tally.timed else None,
+        returned_share=tally.returned / tally.missed if tally.missed else None,
+        returned_hour_share=tally.returned_hour / tally.missed if tally.missed else None,
+        median_return=median(tally.return_waits),
+        p90_return=percentile(tally.return_waits, 0.9),
+    )
 
 
-def time_to_answer(call: Call) -> float | None:
-    """Seconds from start to answer of an answered inbound call (None otherwise, and for
-    an answer stamped before the start, which no clock skew makes a wait)."""
-    if call.direction != "inbound" or call.started_at is None or call.answered_at is None:
-        return None
-    seconds = (call.answered_at - call.started_at).total_seconds()
-    return seconds if seconds >= 0 else None
+def lines_of(tallies: Tallies) -> list[LineFigures]:
+    """Figures for every line the calls came in on or went out from, most calls first."""
+    lines = [line_figures(key, tally) for key, tally in tallies.lines.items()]
+    return sorted(lines, key=lambda line: (-line.calls, line.name.casefold(), line.number or ""))
 
 
 def per_line(calls: Iterable[Call]) -> list[LineFigures]:
-    """Figures for every line the calls came in on or went out from, most calls first."""
-    tallies: dict[str, _LineTally] = {}
-    for call in calls:
-        key = call.main_number or f"name:{call.main_number_name or ''}"
-        tally = tallies.setdefault(key, _LineTally(call.main_number_name or "", call.main_number))
-        tally.name = tally.name or call.main_number_name or ""
-        tally.calls += 1
-        tally.inbound += call.direction == "inbound"
-        tally.missed += call.is_missed
-        wait = time_to_answer(call)
-        if wait is not None:
-            tally.waits.append(wait)
-        if call.is_ended and call.duration is not None:
-            tally.durations.append(max(0, call.duration))
-    lines = [tally.figures() for tally in tallies.values()]
-    return sorted(lines, key=lambda line: (-line.calls, line.name.casefold(), line.number or ""))
+    return lines_of(counted(calls, words=False))
+
+
+def time_to_answer(call: Call) -> float | None:
+    """Seconds from start to answer of an answered inbound call (None otherwise)."""
+    wait = answer_wait(call)
+    return None if wait is None else float(wait)
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ string of a page's filters (which the list's links to insights and the export ke
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.utils import timezone
@@ -20,6 +21,12 @@ def percent(share: float | None) -> str:
 def seconds(value: float | None) -> str:
     """A wait or an average in seconds, to the nearest second, as m:ss."""
     return display.duration(None if value is None else round(value))
+
+
+def wait(value: float | None) -> str:
+    """A wait that may run for days (a missed call's return), in words: "40 s", "12 min",
+    "2 h 5 min", "3 d 4 h"."""
+    return "—" if value is None else display.span(timedelta(seconds=value))
 
 
 def moment(value) -> str:

@@ -18,15 +18,18 @@ from django.views.decorators.vary import vary_on_headers
 
 from calls import phoneinc
 from calls.accounts.tenancy import company_required
+from calls.filters import periods
 from calls.filters.forms import CallFilterForm, read_query
 from calls.insights import chart
 from calls.insights import figures as insights
+from calls.insights import periods as period_figures_of
 from calls.pages import render_page
 from calls.phoneinc import MAX_LIMIT, PhoneIncError
 from calls.responses import fragment_for
-from calls.sources import CallQuery, source_for
+from calls.sources import History, source_for
 from phonedash.urlquery import query_of
 
+DEFAULT_PERIOD = "7d"  # with the history on: what insights count unless told
 COLUMNS = (  # the employee table's headers: ?sort= name, heading, numeric
     ("name", "Employee", False),
     ("calls", "Calls", True),
@@ -40,13 +43,18 @@ COLUMNS = (  # the employee table's headers: ?sort= name, heading, numeric
 
 
 class InsightsFilterForm(CallFilterForm):
-    """The list's filter form, for the most calls Phone.inc gives unless a limit is chosen."""
+    """The list's filter form, for the most calls Phone.inc gives unless a limit is chosen;
+    with the company's history on, over the last 7 days unless a period is chosen (an empty
+    `period=` is "Latest": Phone.inc's newest calls)."""
 
-    def __init__(self, data=None, **kwargs) -> None:
-        if data is not None and not str(data.get("limit") or "").strip():
-            data = data.copy()
+    def __init__(self, data=None, *, company=None, **kwargs) -> None:
+        data = data.copy() if data is not None else {}
+        asked = any(name in data for name in ("period", "from", "to"))
+        if company is not None and company.keeps_history and not asked:
+            data["period"] = DEFAULT_PERIOD
+        if not str(data.get("limit") or "").strip():
             data["limit"] = str(MAX_LIMIT)
-        super().__init__(data, initial={"limit": MAX_LIMIT}, **kwargs)
+        super().__init__(data, company=company, initial={"limit": MAX_LIMIT}, **kwargs)
 
     default_limit = MAX_LIMIT
 
@@ -71,9 +79,7 @@ def sort_of(request: HttpRequest) -> tuple[str, str, str | None]:
 @vary_on_headers("HX-Request", "HX-Target", "HX-Current-URL")
 @company_required
 def call_insights(request: HttpRequest, company) -> HttpResponse:
-    form, query = read_query(
-        InsightsFilterForm, request.GET, company.region, lines=request.scope.lines
-    )
+    form, query = read_query(InsightsFilterForm, request.GET, company, lines=request.scope.lines)
     sort, order, sort_error = sort_of(request)
     context = {"form": form, "company": company, "sort": sort, "order": order}
     context["sort_error"] = sort_error
@@ -81,23 +87,25 @@ def call_insights(request: HttpRequest, company) -> HttpResponse:
     fragment = context["fragment"] = fragment_for(request, "results", "employees")
     version = fill = None
     if status == 200:
-        context.update(query=query, **page_query(request, query, sort, order))
+        context.update(query=query, **page_query(request, form, sort, order))
         context["sort_caption"] = sort_caption(sort, order)
+        context["period"] = form.period
         try:
-            listing = source_for(company, query).list(query)
+            listing = None if form.period else source_for(company, query).list(query)
         except PhoneIncError as error:
             context["error"], status = error, error.status
             context["can_retry"] = not error.is_final
         else:
             # Counted only when the page is rendered, not when it is served kept.
+            count = figures if listing is not None else period_figures
             fill = functools.partial(
-                figures, request, company, listing, sort, order, context["filters_query"]
+                count, request, company, listing or form, sort, order, context["filters_query"]
             )
             if fragment:
                 context.update(fill())
                 fill = None
             else:
-                version = page_version(request, company, listing, sort, order)
+                version = page_version(request, company, listing or form, sort, order)
     retarget = fragment == "employees" and "employees" not in context
     if retarget:  # a message instead of the table: it goes where the page shows messages
         fragment = context["fragment"] = "results"
@@ -114,11 +122,17 @@ def call_insights(request: HttpRequest, company) -> HttpResponse:
 
 def page_version(request: HttpRequest, company, listing, sort: str, order: str) -> tuple | None:
     """Everything the page shows besides the layout, for calls.pages: the company's answer by
-    when it was fetched, the member's scope, the company's name, zone and region, the query and
-    sort as asked, the embedded switch, and today's date in the company's zone (start times
-    within the last week read as weekdays); None for an old answer."""
-    if listing.is_stale:
+    when it was fetched (or, for a period, the history it is counted from: `listing` is then
+    the filter form), the member's scope, the company's name, zone, region and history
+    level, the query and sort as asked, the embedded switch, and today's date in the
+    company's zone (start times within the last week read as weekdays); None for an old
+    answer."""
+    if isinstance(listing, CallFilterForm):
+        read = periods.read_at(company, listing.period)
+    elif listing.is_stale:
         return None
+    else:
+        read = listing.answer.fetched_at
     today = timezone.localdate(timezone.now(), company.zone)
     return (
         "calls:insights",
@@ -126,12 +140,13 @@ def page_version(request: HttpRequest, company, listing, sort: str, order: str) 
         company.name,
         company.timezone,
         company.region,
+        company.history,  # the When control shows only with the history on
         request.scope,
         request.embedded,
         tuple(sorted(request.GET.items())),
         sort,
         order,
-        listing.answer.fetched_at,
+        read,
         today,
     )
 
@@ -157,6 +172,7 @@ def figures(request: HttpRequest, company, listing, sort: str, order: str, filte
     return {
         "answer": listing.answer,
         "calls": calls,
+        "count": len(calls),
         "company_window": len(window_calls),
         "limited": request.scope.is_limited,
         "capped": len(window_calls) >= MAX_LIMIT,
@@ -172,14 +188,43 @@ def figures(request: HttpRequest, company, listing, sort: str, order: str, filte
     }
 
 
-def page_query(request: HttpRequest, query: CallQuery, sort: str, order: str):
+def period_figures(request: HttpRequest, company, form, sort, order, filters_query: str) -> dict:
+    """The figures of a period of the history, counted by the database (calls.insights.periods)."""
+    query, period = form.query(lines=request.scope.lines), form.period
+    found = period_figures_of.counted(company, query, period, words=request.scope.content)
+    tallies = found.tallies
+    employees = insights.employees_of(tallies, words=request.scope.content)
+    lines = insights.lines_of(tallies)
+    has_word_share = any(row.word_share is not None for row in employees)
+    total = tallies.total()
+    return {
+        "count": total.calls,
+        "limited": request.scope.is_limited,
+        "headlines": period_figures_of.headlines(company, query, period, total),
+        "gaps": History(company).gaps(query),
+        "employees": insights.sort_employees(employees, sort, order),
+        "has_word_share": has_word_share,
+        "may_read": request.scope.content,
+        "lines": lines,
+        "chart": found.chart,
+        "top_employee": insights.busiest_employee(employees),
+        "top_missing": insights.most_missing_line(lines),
+        "columns": [
+            c
+            for c in header_links(filters_query, sort, order)
+            if has_word_share or c["name"] != "word_share"
+        ],
+    }
+
+
+def page_query(request: HttpRequest, form: CallFilterForm, sort: str, order: str):
     """The clean address of this page (what htmx pushes), and the query of its filters that
     the sort headers, the export and the list links keep."""
-    params = {**query.upstream()}
+    params = form.link_params()
     if request.embedded:
         params["embed"] = "1"
     shown = dict(params)
-    if params.get("limit") == MAX_LIMIT:
+    if shown.get("limit") == str(MAX_LIMIT):
         shown.pop("limit")
     if (sort, order) != (insights.DEFAULT_SORT, insights.EMPLOYEE_SORTS[insights.DEFAULT_SORT]):
         shown.update(sort=sort, order=order)

@@ -10,15 +10,17 @@ from calls.models.companies import (
     validate_region,
     validate_timezone,
 )
-from calls.models.history import Gap, HookNudge, StoredCall, SyncState
+from calls.models.history import EmployeeDay, Gap, HookNudge, LineDay, StoredCall, SyncState
 from calls.models.login import LoginCounter
 from calls.models.notes import Note
 
 __all__ = [
     "AuditEvent",
     "Company",
+    "EmployeeDay",
     "Gap",
     "HookNudge",
+    "LineDay",
     "LoginCounter",
     "Membership",
     "Note",

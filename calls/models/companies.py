@@ -66,6 +66,9 @@ class Company(models.Model):
     # Moves on with every note added or deleted (calls.callbacks.notes): what is worked out from
     # the company's notes is kept under the version it was read at.
     notes_version = models.PositiveBigIntegerField(default=0, editable=False)
+    # Moves on with every change to the company's stored calls (calls.history): pages kept from
+    # the history are kept under the version they were read at.
+    history_version = models.PositiveBigIntegerField(default=0, editable=False)
     history = models.CharField(
         "call history",
         max_length=16,

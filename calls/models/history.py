@@ -58,6 +58,11 @@ class StoredCall(models.Model):
     summary = models.TextField(null=True)
     transcription = models.TextField(null=True)
     segments = models.JSONField(null=True, help_text="[[speaker, text, employee id], …]")
+    # Words spoken, in all and by each employee ({"": all, employee id: theirs}): transcripts
+    # only, counted once when stored, so that figures never read a transcript again.
+    words = models.JSONField(null=True)
+    # A missed call's return: when the first later answered call with its number started.
+    returned_at = models.DateTimeField(null=True)
     first_seen_at = models.DateTimeField(default=timezone.now)
     fetched_at = models.DateTimeField(default=timezone.now)
 
@@ -105,13 +110,16 @@ class StoredCall(models.Model):
             "segments": [[s.speaker, s.text, s.employee_id] for s in call.segments]
             if keeps_transcript and call.segments is not None
             else None,
+            "words": words_of(call) if keeps_transcript else None,
         }
 
-    def as_call(self, *, content: bool = True) -> Call:
+    def as_call(self, *, content: bool = True, transcript: bool | None = None) -> Call:
         """The stored call as the record pages show; `content=False` leaves out its summary
-        and transcript (a member who may not read them)."""
+        and transcript (a member who may not read them), `transcript=False` the transcript
+        alone (an export, which never reads it)."""
+        transcript = content if transcript is None else transcript and content
         segments = None
-        if content and self.segments is not None:
+        if transcript and self.segments is not None:
             segments = tuple(TranscriptSegment(s, t, e) for s, t, e in self.segments)
         placed = None
         if self.placed_by_id or self.placed_by_name:
@@ -126,7 +134,7 @@ class StoredCall(models.Model):
             answered_at=self.answered_at,
             duration=self.duration,
             summary=self.summary if content else None,
-            transcription=self.transcription if content else None,
+            transcription=self.transcription if transcript else None,
             segments=segments,
             main_number_id=self.line_id or None,
             main_number_name=self.line_name or None,
@@ -136,6 +144,51 @@ class StoredCall(models.Model):
             initiated_by=placed,
             has_recording=self.has_recording,
         )
+
+
+def words_of(call: Call) -> dict[str, int] | None:
+    """The words spoken in the call's transcript, in all ("") and by each employee's id."""
+    if not call.segments:
+        return None
+    counted: dict[str, int] = {"": 0}
+    for segment in call.segments:
+        words = len(segment.text.split())
+        counted[""] += words
+        if segment.employee_id:
+            counted[segment.employee_id] = counted.get(segment.employee_id, 0) + words
+    return counted
+
+
+class LineDay(models.Model):
+    """What a company's calls on one line (its number, "" for none) came to on one of its days
+    (calls.sources.tallies.LineTally, as JSON): kept up to date by the sync, read by insights so
+    that a period of months is a few hundred rows, never its calls."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    line = models.CharField(max_length=SHORT_TEXT, blank=True)
+    tally = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["company", "day", "line"], name="line_day")]
+
+
+class EmployeeDay(models.Model):
+    """One employee's part in a company's calls on one line on one of its days
+    (calls.sources.tallies.PersonTally, as JSON)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    line = models.CharField(max_length=SHORT_TEXT, blank=True)
+    employee = models.CharField(max_length=SHORT_TEXT)
+    tally = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "day", "line", "employee"], name="employee_day"
+            )
+        ]
 
 
 class SyncState(models.Model):

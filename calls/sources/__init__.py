@@ -1,8 +1,9 @@
 """Where pages get calls: one `CallQuery` in, one `Listing` out, whatever source answers it.
 
 `source_for(company, query)` picks the source; every source has the same methods (`CallSource`),
-so a page never knows which one answered. Today there is one, the Phone.inc window
-(calls.sources.window), which refuses what only a call history could answer.
+so a page never knows which one answered: the Phone.inc window (calls.sources.window) for the
+newest calls, and the stored call history (calls.sources.history) for a dated query, when the
+company keeps one; the window refuses what only a history could answer.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from typing import Protocol
 from calls.answers.store import Answer
 from calls.models import Company
 from calls.phoneinc import Call
+from calls.sources.history import History
 from calls.sources.query import CallQuery, Listing, NeedsHistory
 from calls.sources.window import Window
 
-__all__ = ["CallQuery", "CallSource", "Listing", "NeedsHistory", "source_for"]
+__all__ = ["CallQuery", "CallSource", "History", "Listing", "NeedsHistory", "Window", "source_for"]
 
 
 class CallSource(Protocol):
@@ -38,4 +40,6 @@ class CallSource(Protocol):
 
 def source_for(company: Company, query: CallQuery | None = None) -> CallSource:
     """The source that answers `query` for the company."""
+    if query is not None and query.is_dated and company.keeps_history:
+        return History(company)
     return Window(company)

@@ -58,12 +58,16 @@ class Listing:
 
     `answer` says when they were read and whether they are an old answer shown while Phone.inc
     fails. From the Phone.inc window, `window` is Phone.inc's whole answer before the query's
-    lines and employee were applied (what "12 of the 50 most recent company calls" counts).
+    lines and employee were applied. From the history, `total` is how many calls match in all,
+    `older` the cursor of the next page (None on the last), `gaps` the gaps the period overlaps.
     """
 
     calls: tuple[Call, ...]
     answer: Answer[tuple[Call, ...]]
     window: tuple[Call, ...] = ()
+    total: int | None = None
+    older: str | None = None
+    gaps: tuple = ()
 
     @property
     def is_stale(self) -> bool:

@@ -14,6 +14,7 @@ register.filter("state_tone", display.state_tone)
 register.filter("relative", display.relative)
 register.filter("absolute", display.absolute)
 register.filter("age", display.age)
+register.filter("gap_sentence", display.gap_sentence)
 
 
 @register.filter

@@ -11,6 +11,7 @@ register = template.Library()
 register.filter("percent", insights_format.percent)
 register.filter("seconds", insights_format.seconds)
 register.filter("moment", insights_format.moment)
+register.filter("wait", insights_format.wait)
 
 
 @register.simple_tag(takes_context=True)

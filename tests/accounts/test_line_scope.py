@@ -98,9 +98,10 @@ def test_it_lists_only_the_members_lines_and_says_so(
     assert "Support" in lines_of(everything)
     page = limited.content.decode()
     assert page.count(">Sales</td>") == sales_rows and ">Support</td>" not in page
-    window = len(everything.context["calls"])
-    note = f"{sales_rows} of the {window} most recent company calls"
+    # What their lines hold, never how many calls the company's other lines had.
+    note = f"their {sales_rows} most recent calls"
     assert f'Your lines: <span class="nowrap">Sales +1 415-555-1234</span> — {note}' in page
+    assert "company calls" not in page
     assert "Your lines" not in everything.content.decode()
 
 

@@ -88,8 +88,8 @@ def test_it_shows_the_vendor_docs_example(alice_client, simulator):
 
     assert status == 200
     assert heading(page) == "↙ Call from (408) 555-0199"
-    assert "<dt>From</dt><dd>(408) 555-0199</dd>" in page
-    assert "<dt>To</dt><dd>(415) 555-1234</dd>" in page
+    assert '<dt>From</dt><dd><span class="nowrap">(408) 555-0199</span></dd>' in page
+    assert '<dt>To</dt><dd><span class="nowrap">(415) 555-1234</span></dd>' in page
     assert 'Sales <span class="muted">+1 415-555-1234</span>' in page
     assert '<span class="badge badge-done">Ended</span>' in page
     # 14:02:11Z is 10:02:11 in New York, Acme's time zone, in May (EDT).
@@ -144,7 +144,7 @@ def test_it_renders_every_nullable_field_missing(alice_client, simulator, missin
 
     assert status == 200
     assert heading(page) == "↙ Call from a withheld number"
-    assert "<dt>From</dt><dd>Withheld number</dd>" in page
+    assert '<dt>From</dt><dd><span class="nowrap">Withheld number</span></dd>' in page
     assert "<dt>Line</dt><dd>—</dd>" in page
     assert "<dt>Started</dt><dd>Unknown</dd>" in page
     assert "<dt>Answered</dt><dd>Not answered</dd>" in page
@@ -263,8 +263,8 @@ def test_it_escapes_hostile_text_in_every_field(alice_client, simulator, payload
             pages[call["id"], bool(params)] = page
 
     page = pages[with_segments["id"], False]
-    assert f"<dt>From</dt><dd>{escaped}</dd>" in page
-    assert f"<dt>To</dt><dd>{escaped}</dd>" in page
+    assert f'<dt>From</dt><dd><span class="nowrap">{escaped}</span></dd>' in page
+    assert f'<dt>To</dt><dd><span class="nowrap">{escaped}</span></dd>' in page
     assert f'<dt>Line</dt><dd>{escaped} <span class="muted">{escaped}</span></dd>' in page
     assert f"<dt>Employees</dt><dd>{escaped}</dd>" in page
     assert f"<dt>Placed by</dt><dd>{escaped}</dd>" in page
@@ -483,7 +483,7 @@ def test_it_loads_other_calls_with_the_number_in_a_request_of_its_own(alice_clie
         f'<section id="related" class="card related" aria-labelledby="related-title" '
         f'hx-get="/calls/{this["id"]}/" hx-trigger="load" hx-target="this" hx-swap="outerHTML">'
     ) in placeholder
-    assert "Other calls with (312) 555-0142" in placeholder
+    assert 'Other calls with <span class="nowrap">(312) 555-0142</span>' in placeholder
     # Without JavaScript, a plain link to the same calls.
     assert '<a href="/calls/?phone_number=%2B13125550142">All calls with this number</a>' in (
         placeholder
@@ -531,7 +531,7 @@ def test_it_lists_other_calls_with_the_number_but_not_this_one(alice_client, sim
     simulator.reset_stats()
     related = related_fragment(alice_client, this["id"])
 
-    assert "Other calls with (312) 555-0142" in related
+    assert 'Other calls with <span class="nowrap">(312) 555-0142</span>' in related
     linked = re.findall(r'href="/calls/([^/"]+)/"', related)
     assert linked == [other["id"], older["id"]]  # newest first, this call left out
     assert f'href="/calls/?phone_number={number.replace("+", "%2B")}"' in related

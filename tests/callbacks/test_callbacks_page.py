@@ -74,9 +74,13 @@ def test_it_shows_the_seeded_open_and_returned_callbacks(alice_client, simulator
     assert "called back" in handled_rows[BY_PRIYA]
     assert "Returned by Marcus Johnson after 15 min" in handled_rows[RANG_AGAIN]
     assert "called again, answered" in handled_rows[RANG_AGAIN]
-    # Days back, before the 50 most recent calls: checked in a request of their own.
-    assert "Checking" in open_rows[OLD_RETURNED] and "Checking" in open_rows[OLD_OPEN]
-    assert 'hx-trigger="load, notesChanged from:body"' in page
+    # Days back, before the 50 most recent calls: shown apart, checked in a request of their
+    # own, which never reloads the rows already known (the board reloads on notes only).
+    checking = page.partition('id="checking-section"')[2].partition("</section>")[0]
+    assert "Checking" in rows(checking)[OLD_RETURNED] and "Checking" in rows(checking)[OLD_OPEN]
+    settled = page.partition('id="open-section"')[2]
+    assert OLD_OPEN not in rows(settled.partition('<h2 class="board-heading">Handled')[0])
+    assert 'hx-trigger="notesChanged from:body"' in page and 'hx-trigger="load"' in page
     assert re.search(r'<a href="\?check=1">Check them now</a>', page)
 
 
@@ -90,6 +94,21 @@ def test_it_checks_the_older_missed_calls_in_a_request_of_their_own(alice_client
     assert "Returned by Alex Wong after 40 min" in rows(handled)[OLD_RETURNED]
     assert "Open" in rows(opened)[OLD_OPEN] and "Checking" not in page
     assert "load," not in page, "the checked board does not ask again"
+
+
+def test_checking_puts_each_checked_row_in_place_and_leaves_the_rest(alice_client, simulator):
+    alice_client.get(URL)
+    headers = {"HX-Request": "true", "HX-Target": "checking-section"}
+    response = alice_client.get(URL, {"check": "1"}, headers=headers)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.lstrip().startswith('<div id="checking-section" hidden></div>')
+    assert '<div id="open-section" hx-swap-oob="true">' in page
+    assert '<div id="handled-section" hx-swap-oob="true">' in page
+    assert 'id="board-figures"' in page and 'id="nav-callbacks-count"' in page
+    opened, handled = sections(page)
+    assert "Returned by Alex Wong after 40 min" in rows(handled)[OLD_RETURNED]
+    assert "Open" in rows(opened)[OLD_OPEN] and "Checking" not in page
 
 
 def test_it_checks_them_on_the_plain_link_without_javascript(alice_client, simulator):

@@ -35,6 +35,20 @@ def globex_history(db, simulator):
     )
 
 
+@pytest.fixture
+def acme_kept(acme):
+    """Acme (not pointed at a simulator of its own) keeping 120 days: the pages' tests store
+    their calls themselves (tests.history.stored)."""
+    return keeping(acme, days=120)
+
+
+@pytest.fixture
+def client_of(client, alice, acme_kept):
+    """alice, an Acme manager, signed in."""
+    client.force_login(alice)
+    return client
+
+
 def sync_once(company: Company | None = None) -> int:
     """One pass over every company with history on (or one), as `synccalls --once` makes."""
     return Worker(once=True, company=company).run()

@@ -257,8 +257,11 @@ def test_it_reads_back_as_valid_calls_with_numbers_of_the_region(globex):
 
 
 def test_it_writes_in_batches_without_a_query_a_row(acme, django_assert_max_num_queries):
-    # Three reads, then for each batch of 5,000: a savepoint, an INSERT per 1,000 rows, a release.
-    with django_assert_max_num_queries(3 + 2 * 3 + 5 + 5 + 2):
+    # Three reads, then for each batch of 5,000: a savepoint, an INSERT per 1,000 rows, a release;
+    # then the returns (the numbers, the missed calls before and after, the update) and, for
+    # each of the 5 days (6 in the company's zone at most), its tallies (a read, two deletes,
+    # two inserts), the days' rows gone, and the history's version.
+    with django_assert_max_num_queries(3 + 2 * 3 + 5 + 5 + 2 + 2 + 4 + 1 + 6 * 5 + 2 + 1):
         seed("--company", "Acme Corp", "--calls", "12000", "--days", "5")
     assert StoredCall.objects.filter(company=acme).count() == 12000
     sizes = [len(batch) for batch in seeding.batches(acme, 12000, 5, size=5000)]

@@ -15,7 +15,7 @@ from django.core.management import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from calls.history import seeding, synthetic
+from calls.history import seeding, store, synthetic
 from calls.models import Company, StoredCall
 
 PROGRESS_EVERY = 0.2  # seconds between redraws of the progress bar
@@ -70,6 +70,8 @@ class Command(BaseCommand):
                 StoredCall.objects.bulk_create(batch, batch_size=seeding.INSERT_ROWS)
             progress.advance(len(batch))
         progress.close()
+        with transaction.atomic():  # returns and daily tallies, as storing them would have
+            store.recount(company)
         with_transcripts = f" ({transcripts:,} with transcripts)" if transcripts else ""
         self.stdout.write(
             f"Seeded {calls:,} {plural(calls, 'call')} over {days:,} {plural(days, 'day')} for "

@@ -1,4 +1,5 @@
-"""The summary strip over the call list: counts and average talk time of the calls shown."""
+"""The summary strip over calls: counts and average talk time, of the calls a live list shows
+or of all the calls of a period (calls.sources.history counts those in the database)."""
 
 from __future__ import annotations
 

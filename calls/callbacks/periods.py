@@ -1,0 +1,97 @@
+"""The callbacks board over a period of the call history.
+
+The period's missed calls come from the stored calls on the member's lines; their returns are
+matched against every later answered call stored with the same numbers (one query, whatever
+the number of callers) and Phone.inc's newest 50 calls, so a call returned a minute ago, before
+the sync stored it, counts. Nothing is looked up per number and no row is left to check: the
+board is complete when it shows.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from calls.accounts.scope import Scope
+from calls.answers.store import Answer
+from calls.callbacks import board as callbacks
+from calls.callbacks.board import Window
+from calls.callbacks.notes import notes_on
+from calls.callbacks.sources import Loaded, filter_lines
+from calls.filters.periods import Period, read_at
+from calls.models import Company, StoredCall
+from calls.phoneinc import MAX_LIMIT, PhoneIncError
+from calls.sources import CallQuery, History, Listing
+from calls.sources.history import CONTENT, MISSED
+
+log = logging.getLogger("phonedash.callbacks")
+
+
+def load(company: Company, scope: Scope, period: Period, *, line: str | None = None) -> Loaded:
+    """The board of the period's missed calls on the member's lines (or the one line asked)."""
+    lines = frozenset({line}) if line else scope.lines
+    query = CallQuery(since=period.since, until=period.until, lines=lines)
+    history = History(company)
+    missed_rows = history.rows(query).filter(MISSED).defer(*CONTENT).order_by("started_at")
+    missed = tuple(row.as_call(content=False) for row in missed_rows)
+    later = _later(company, scope, missed_rows, period)
+    recent, recent_error = _recent(history, scope)
+    seen = {call.id for call in later}
+    calls = (*later, *(call for call in recent.calls if call.id not in seen)) if recent else later
+    notes = notes_on(company, [call.id for call in missed])
+    board = callbacks.build(missed, recent=Window(calls), notes=notes, region=company.region)
+    fetched = recent.answer.fetched_at if recent else None
+    return Loaded(
+        board=board,
+        inbound=Listing(calls=missed, answer=Answer(missed, time.time())),
+        recent=recent,
+        recent_error=recent_error,
+        lines=filter_lines(missed, company.region, scope),
+        since=period.since,
+        complete=True,
+        version=(read_at(company, period), scope, line, fetched, company.notes_version),
+        period=period,
+    )
+
+
+def _later(company: Company, scope: Scope, missed_rows, period: Period) -> tuple:
+    """Every answered call stored after the period's first missed call with one of their
+    numbers, on the member's lines: one query, the numbers read by a subquery."""
+    rows = StoredCall.objects.filter(
+        company=company,
+        remote__in=missed_rows.exclude(remote="").values("remote"),
+        answered_at__isnull=False,
+        started_at__gte=period.since,
+    )
+    if scope.lines:
+        rows = rows.filter(line_number__in=sorted(scope.lines))
+    return tuple(row.as_call(content=False) for row in rows.defer(*CONTENT))
+
+
+def _recent(history: History, scope: Scope) -> tuple[Listing | None, PhoneIncError | None]:
+    """Phone.inc's newest calls on the member's lines, for returns the sync has not stored yet;
+    None when Phone.inc cannot say just now (the stored calls still make the board)."""
+    try:
+        return history.window.list(CallQuery(limit=MAX_LIMIT, lines=scope.lines)), None
+    except PhoneIncError as error:
+        log.info("callbacks: the newest calls could not be read: %s", error.title)
+        return None, error
+
+
+def figures(board: callbacks.Board) -> dict:
+    """What the board comes to: open and handled callers, how many were returned within the
+    hour, and the median time to return (from a caller's first missed call)."""
+    waits = sorted(row.time_to_return for row in board.rows if row.time_to_return is not None)
+    within = sum(wait <= timedelta(hours=1) for wait in waits)
+    middle = None
+    if waits:
+        half = len(waits) // 2
+        middle = waits[half] if len(waits) % 2 else (waits[half - 1] + waits[half]) / 2
+    return {
+        "open": len(board.open_rows),
+        "handled": len(board.handled_rows),
+        "returned": len(waits),
+        "within_hour": within,
+        "median_return": middle,
+    }
