@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import figures, measure, report, servers, sync, tenants, throughput
+from bench import figures, history, measure, report, servers, sync, tenants, throughput
 from bench.figures import Row
 from bench.throughput import LIST_50, Page
 from calls.simulator import Simulator
@@ -30,7 +30,18 @@ NEWER_PAGES = (
     ("insights", "insights", "/calls/insights/", throughput.html_check('id="results"')),
     ("export", "CSV export (50 rows)", "/calls/export.csv?limit=50", throughput.csv_check),
 )
-STEPS = ("board", "economy", "weight", "cold", "warm", "transcript", "tenants", "memory", "sync")
+STEPS = (
+    "board",
+    "economy",
+    "weight",
+    "cold",
+    "warm",
+    "transcript",
+    "tenants",
+    "memory",
+    "sync",
+    "history",
+)
 YARDSTICK = (
     "yardstick: bench.yardstick's login-required view returning 'ok' (Django's session, auth "
     "and login-required middleware only; database sessions in the same SQLite file; same "
@@ -118,6 +129,9 @@ def run(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
             "tenants": lambda: tenants.tenants(bench, tenant_env, args.tenants),
             "memory": lambda: figures.memory(bench),
             "sync": lambda: sync_figures(workdir, bench.notes, args.quick, started),
+            "history": lambda: history_figures(
+                workdir, simulator.url, redis.url(3), yardstick, bench.notes, args, started
+            ),
         }
         found: dict[str, list[Row]] = {}
         for name, step in steps.items():
@@ -135,6 +149,7 @@ def run(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
             "memory",
             "tenants",
             "sync",
+            "history",
         )
         rows = [row for name in order for row in found.get(name, [])]
         return rows, bench.notes
@@ -153,6 +168,23 @@ def sync_figures(workdir: Path, notes: list[str], quick: bool, started: list) ->
     postgres = servers.Postgres(workdir)
     started.append(postgres)
     return sync.figures(workdir, postgres, notes, quick)
+
+
+def history_figures(workdir, api_url, redis_url, yardstick, notes, args, started) -> list[Row]:
+    """The pages over the call history, on a throwaway PostgreSQL holding a year of a busy
+    company's calls (bench.history)."""
+    postgres = servers.Postgres(workdir)
+    started.append(postgres)
+    return history.figures(
+        workdir,
+        postgres,
+        api_url,
+        redis_url,
+        yardstick,
+        notes,
+        quick=args.quick,
+        rounds=args.rounds,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,11 +11,15 @@ writes to the same temp database under the same settings:
 - `syncing COUNT LEVEL`: that many companies keeping a call history at LEVEL, with the keys
   of the fast canned Phone.inc (bench.fast_phoneinc), all due for a pass now;
 - `quiet-pass`: the database queries one quiet pass makes (claim, pass, hand back), counted;
-- `table-size`: the stored calls' table with its indexes, in bytes, and how many rows.
+- `table-size`: the stored calls' table with its indexes, in bytes, and how many rows;
+- `history CALLS COMPANIES EACH KEY`: one company (Phone.inc key KEY) with CALLS synthetic
+  stored calls over 365 days and a manager's signed-in session, beside COMPANIES companies with
+  EACH calls apiece (all keeping metadata for 365 days; seeded as `seedhistory` seeds).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 
@@ -127,6 +131,37 @@ def table_size() -> dict[str, int]:
     return {"bytes": size, "rows": StoredCall.objects.count()}
 
 
+def history(calls: int, companies: int, each: int, key: str) -> dict[str, object]:
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from calls.models import Company, Membership
+
+    def company(name: str, key: str) -> Company:
+        made = Company(name=name, region="US", timezone="America/New_York")
+        made.history, made.history_days = Company.METADATA, 365
+        made.set_api_key(key)
+        made.save()
+        return made
+
+    big = company("Bench big", key)
+    user = get_user_model()(username="bench-big")
+    user.set_unusable_password()
+    user.save()
+    Membership.objects.create(user=user, company=big)
+
+    def seed(name: str, count: int) -> None:  # its report kept off the JSON on stdout
+        quiet = io.StringIO()
+        call_command(
+            "seedhistory", company=name, calls=count, days=365, no_progress=True, stdout=quiet
+        )
+
+    seed(big.name, calls)
+    for number in range(companies):
+        seed(company(f"Bench small {number:03d}", f"bench-small-{number:03d}").name, each)
+    return {"company": big.pk, "cookie": session_cookie(user)}
+
+
 def main(argv: list[str]) -> None:
     django.setup()
     command, *args = argv
@@ -142,6 +177,8 @@ def main(argv: list[str]) -> None:
         answer = quiet_pass()
     elif command == "table-size":
         answer = table_size()
+    elif command == "history":
+        answer = history(int(args[0]), int(args[1]), int(args[2]), args[3])
     else:
         sys.exit(f"bench.seed: unknown command {command!r}")
     json.dump(answer, sys.stdout)

@@ -35,12 +35,15 @@ PAGES_BYTES = 4 * 1024 * 1024
 # shows (a note, a name from Phone.inc) can hold it.
 CSRF_STAND_IN = "csrf" + secrets.token_hex(16)
 
-_pages: memo.Memo[tuple, str] = memo.Memo(
+# Kept encoded, as sent: a page with any character beyond Latin-1 (an en dash, a curly quote)
+# would take two or four bytes a character as a str.
+_pages: memo.Memo[tuple, bytes] = memo.Memo(
     "pages",
     entries=PAGES_KEPT,
     max_bytes=PAGES_BYTES,
     sizeof=lambda key, html: sys.getsizeof(html) + memo.deep_size(key),
 )
+_STAND_IN = CSRF_STAND_IN.encode()
 
 
 def render_page(
@@ -62,9 +65,9 @@ def render_page(
     html = _pages.get(key)
     if html is None:
         context = {**context, **(fill() if fill else {}), "csrf_token": CSRF_STAND_IN}
-        html = render_to_string(template_name, context, request)
+        html = render_to_string(template_name, context, request).encode()
         _pages.put(key, html)
-    return HttpResponse(html.replace(CSRF_STAND_IN, get_token(request)))
+    return HttpResponse(html.replace(_STAND_IN, get_token(request).encode()))
 
 
 def forget() -> None:

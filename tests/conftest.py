@@ -12,8 +12,10 @@ from django.core.cache import cache
 
 from calls import pages
 from calls.answers import store as answers
+from calls.callbacks import periods as callback_periods
 from calls.models import Company, Membership
 from calls.simulator import SEED_COMPANIES, Simulator
+from calls.sources import history as history_source
 
 SEEDS = {seed.name: seed for seed in SEED_COMPANIES}
 ACME_KEY = SEEDS["Acme Corp"].api_key
@@ -84,6 +86,8 @@ def clear_cache():
     # Pages of the history are kept under the company's id and history version, which the
     # next test's rolled-back database hands out again.
     pages.forget()
+    callback_periods.forget()
+    history_source.forget()
     yield
     answers.shared.reset()
     cache.clear()

@@ -24,7 +24,7 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -276,6 +276,9 @@ def build(
             by_number[number_key(call, region)].append(call)
     rows: list[Row] = []
     to_check: set[str] = set()
+    # Each number's calls matched against its own later calls only: a board of thousands of
+    # missed calls (a period of the history) reads each later call once, not once per row.
+    recent_of = _per_number(recent, region)
     for key, calls in by_number.items():
         calls.sort(key=_started_order)
         if key is None:  # withheld: every call is someone else, as far as anyone can tell
@@ -285,8 +288,9 @@ def build(
                 rows.append(Row(None, (call,), outcomes[0], tuple(notes_on.get(call.id, ()))))
             continue
         lookup, failed = lookups.get(key), key in lookups and lookups[key] is None
+        narrowed = recent_of(key)
         outcomes = [
-            outcome(call, key, region, recent=recent, lookup=lookup, failed=failed)
+            outcome(call, key, region, recent=narrowed, lookup=lookup, failed=failed)
             for call in calls
         ]
         _with_notes(calls, outcomes, notes_on)
@@ -296,6 +300,16 @@ def build(
     attention = sorted((row for row in rows if row.needs_attention), key=_waiting_order)
     handled = sorted((row for row in rows if not row.needs_attention), key=_handled_order)
     return Board(rows=(*attention, *handled), to_check=tuple(sorted(to_check)))
+
+
+def _per_number(window: Window | None, region: str):
+    """A function giving `window` narrowed to one number's calls (None stays None)."""
+    if window is None:
+        return lambda key: None
+    calls: dict[str | None, list[Call]] = defaultdict(list)
+    for call in window.calls:
+        calls[number_key(call, region)].append(call)
+    return lambda key: replace(window, calls=tuple(calls.get(key, ())))
 
 
 def _grouped(

@@ -13,6 +13,7 @@ import logging
 import time
 from datetime import timedelta
 
+from calls import memo
 from calls.accounts.scope import Scope
 from calls.answers.store import Answer
 from calls.callbacks import board as callbacks
@@ -28,31 +29,54 @@ from calls.sources.history import CONTENT, MISSED
 log = logging.getLogger("phonedash.callbacks")
 
 
+SHOWN_ROWS = 50  # rows of each table a board shows: a person reads the top of each
+BOARDS_KEPT = 32
+BOARDS_BYTES = 8 * 1024 * 1024
+# A week of a busy company's board reads thousands of missed calls and their returns: kept per
+# process under the versions it was built from (the company's history version, the days, the
+# member's lines and line, when the newest calls were fetched, the notes version), its tables
+# trimmed to what the page shows. The README's Benchmarks section has the figures.
+_kept: memo.Memo[tuple, Loaded] = memo.Memo(
+    "history boards", entries=BOARDS_KEPT, max_bytes=BOARDS_BYTES, sizeof=memo.deep
+)
+
+
 def load(company: Company, scope: Scope, period: Period, *, line: str | None = None) -> Loaded:
     """The board of the period's missed calls on the member's lines (or the one line asked)."""
+    history = History(company)
+    recent, recent_error = _recent(history, scope)
+    fetched = recent.answer.fetched_at if recent else None
+    version = (company.pk, read_at(company, period), scope, line, fetched, company.notes_version)
+    kept = _kept.get(version)
+    if kept is not None:
+        return kept
     lines = frozenset({line}) if line else scope.lines
     query = CallQuery(since=period.since, until=period.until, lines=lines)
-    history = History(company)
     missed_rows = history.rows(query).filter(MISSED).defer(*CONTENT).order_by("started_at")
     missed = tuple(row.as_call(content=False) for row in missed_rows)
     later = _later(company, scope, missed_rows, period)
-    recent, recent_error = _recent(history, scope)
     seen = {call.id for call in later}
     calls = (*later, *(call for call in recent.calls if call.id not in seen)) if recent else later
     notes = notes_on(company, [call.id for call in missed])
     board = callbacks.build(missed, recent=Window(calls), notes=notes, region=company.region)
-    fetched = recent.answer.fetched_at if recent else None
-    return Loaded(
-        board=board,
-        inbound=Listing(calls=missed, answer=Answer(missed, time.time())),
+    loaded = Loaded(
+        board=trimmed(board),
+        inbound=Listing(calls=(), answer=Answer((), time.time())),
         recent=recent,
         recent_error=recent_error,
         lines=filter_lines(missed, company.region, scope),
         since=period.since,
         complete=True,
-        version=(read_at(company, period), scope, line, fetched, company.notes_version),
+        version=version,
         period=period,
+        figures=figures(board),
     )
+    return loaded if recent_error else _kept.put(version, loaded)
+
+
+def trimmed(board: callbacks.Board) -> callbacks.Board:
+    """The board with at most SHOWN_ROWS rows in each table (its figures are counted before)."""
+    return callbacks.Board((*board.open_rows[:SHOWN_ROWS], *board.handled_rows[:SHOWN_ROWS]))
 
 
 def _later(company: Company, scope: Scope, missed_rows, period: Period) -> tuple:
@@ -79,6 +103,18 @@ def _recent(history: History, scope: Scope) -> tuple[Listing | None, PhoneIncErr
         return None, error
 
 
+def shown(board: callbacks.Board, counted: dict) -> dict:
+    """The rows of each table the page shows, and how many there are in all (`counted`: the
+    board's figures, from before it was trimmed)."""
+    settled, handled = board.settled_open_rows, board.handled_rows
+    return {
+        "open_rows": settled[:SHOWN_ROWS],
+        "open_total": counted["open"] - len(board.checking_rows),
+        "handled_rows": handled[:SHOWN_ROWS],
+        "handled_total": counted["handled"],
+    }
+
+
 def figures(board: callbacks.Board) -> dict:
     """What the board comes to: open and handled callers, how many were returned within the
     hour, and the median time to return (from a caller's first missed call)."""
@@ -95,3 +131,8 @@ def figures(board: callbacks.Board) -> dict:
         "within_hour": within,
         "median_return": middle,
     }
+
+
+def forget() -> None:
+    """Drop every kept board (for tests, whose rolled-back databases hand ids out again)."""
+    _kept.clear()

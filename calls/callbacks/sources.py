@@ -55,6 +55,7 @@ class Loaded:
     complete: bool  # the inbound list holds every inbound call Phone.inc lists
     version: tuple  # everything the board was built from, as the versions it was read at
     period: Period | None = None  # the board of a period of the history (calls.callbacks.periods)
+    figures: dict | None = None  # its figures, counted before its tables were trimmed
 
     @property
     def stale(self):

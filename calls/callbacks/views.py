@@ -97,8 +97,9 @@ def callbacks_board(request: HttpRequest, company) -> HttpResponse:
                 loaded=loaded,
                 board=loaded.board if show == ALL else only_open(loaded.board),
                 lines=lines,
-                figures=callback_periods.figures(loaded.board),
+                figures=loaded.figures or callback_periods.figures(loaded.board),
             )
+            context["shown"] = callback_periods.shown(context["board"], context["figures"])
     version = None
     if not fragment and status == 200 and "loaded" in context:
         version = page_version(request, company, context)
@@ -143,9 +144,11 @@ def page_version(request: HttpRequest, company, context: dict) -> tuple | None:
     if loaded.stale is not None or loaded.recent_error is not None:
         return None
     now, zone = timezone.now(), timezone.get_current_timezone()
+    shown = context["shown"]
     times = tuple(
         (display.relative(row.first.started_at, now, zone), waited(row.first.started_at, now))
-        for row in loaded.board.rows
+        for rows in (shown["open_rows"], shown["handled_rows"], loaded.board.checking_rows)
+        for row in rows
     )
     return (
         "calls:callbacks",

@@ -82,6 +82,14 @@ def from_calls(company: Company, query: CallQuery, period: Period, *, words: boo
     return Counted(tallies, charts.draw(unit, found, undated=tallies.undated), from_rollups=False)
 
 
+def _total(company: Company, query: CallQuery, period: Period) -> LineTally:
+    """Every line's tally of the period in one (the headlines' comparison)."""
+    filtered = any((query.phone_number, query.direction, query.state, query.employee))
+    if filtered or period.days <= HOURLY_UP_TO_DAYS:
+        return from_calls(company, query, period, words=False).tallies.total()
+    return rollups.tallies(company, query, words=False, people=False).total()
+
+
 # --------------------------------------------------------------------------------------------
 # Headlines
 
@@ -103,7 +111,7 @@ def headlines(company: Company, query: CallQuery, period: Period, now_total: Lin
     previous = None
     if before.first >= oldest_kept_day(company, today):
         earlier = dataclasses.replace(query, since=before.since, until=before.until)
-        previous = counted(company, earlier, before, words=False).tallies.total()
+        previous = _total(company, earlier, before)
     against = "the day before" if period.days == 1 else f"the {period.days} days before"
     return [
         _calls(now_total, previous, against),

@@ -175,13 +175,24 @@ class LineDay(models.Model):
 
 class EmployeeDay(models.Model):
     """One employee's part in a company's calls on one line on one of its days
-    (calls.sources.tallies.PersonTally, as JSON)."""
+    (calls.sources.tallies.PersonTally): whole numbers, so that the database sums a period's
+    rows per employee and a page reads one row per employee."""
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     line = models.CharField(max_length=SHORT_TEXT, blank=True)
     employee = models.CharField(max_length=SHORT_TEXT)
-    tally = models.JSONField()
+    name = models.CharField(max_length=SHORT_TEXT, blank=True)
+    calls = models.PositiveIntegerField(default=0)
+    inbound = models.PositiveIntegerField(default=0)
+    outbound = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    timed = models.PositiveIntegerField(default=0)
+    talk_total = models.PositiveBigIntegerField(default=0)
+    spoken = models.PositiveBigIntegerField(default=0)
+    heard = models.PositiveBigIntegerField(default=0)
+
+    COUNTS = ("calls", "inbound", "outbound", "answered", "timed", "talk_total", "spoken", "heard")
 
     class Meta:
         constraints = [

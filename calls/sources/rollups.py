@@ -9,8 +9,11 @@ of any kind, in any order, leaves the rows right. Days are the company's days, i
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+
+from django.db.models import Max, Sum
 
 from calls.models import Company, EmployeeDay, LineDay, StoredCall
 from calls.sources.query import CallQuery
@@ -55,7 +58,14 @@ def refresh(company: Company, days: Iterable[date]) -> None:
             for line, tally in lines.items()
         )
         EmployeeDay.objects.bulk_create(
-            EmployeeDay(company=company, day=day, line=line, employee=key, tally=tally.as_json())
+            EmployeeDay(
+                company=company,
+                day=day,
+                line=line,
+                employee=key,
+                name=tally.name,
+                **{name: getattr(tally, name) for name in EmployeeDay.COUNTS},
+            )
             for (line, key), tally in people.items()
         )
 
@@ -75,24 +85,33 @@ def forget_before(company: Company, day: date) -> None:
     EmployeeDay.objects.filter(company=company, day__lt=day).delete()
 
 
-def tallies(company: Company, query: CallQuery, *, words: bool) -> Tallies:
+def tallies(company: Company, query: CallQuery, *, words: bool, people: bool = True) -> Tallies:
     """The tallies of the query's whole days (its `since` to `until`) on its lines, merged from
-    the rows kept per day: what insights show over a period without reading its calls."""
+    the rows kept per day: what insights show over a period without reading its calls. Lines
+    are merged here (their waits are counts per second); employees are summed by the database,
+    one row each (`people=False`: none, for a total alone)."""
     first = day_of(company, query.since)
     last = day_of(company, query.until - timedelta(microseconds=1))
     found = Tallies()
     line_rows = LineDay.objects.filter(company=company, day__gte=first, day__lte=last)
-    person_rows = EmployeeDay.objects.filter(company=company, day__gte=first, day__lte=last)
     if query.lines:
         line_rows = line_rows.filter(line__in=sorted(query.lines))
-        person_rows = person_rows.filter(line__in=sorted(query.lines))
     for day, line, data in line_rows.values_list("day", "line", "tally"):
-        tally = LineTally.of_json(data)
-        found.lines.setdefault(line, LineTally()).merge(tally)
-        found.days.setdefault(day, type(tally.kinds)()).update(tally.kinds)
-    for employee, data in person_rows.values_list("employee", "tally"):
-        tally = PersonTally.of_json(data)
+        found.lines.setdefault(line, LineTally()).add_json(data)
+        kinds = found.days.setdefault(day, Counter())
+        for kind, calls in (data.get("kinds") or {}).items():
+            kinds[kind] += calls
+    if not people:
+        return found
+    person_rows = EmployeeDay.objects.filter(company=company, day__gte=first, day__lte=last)
+    if query.lines:
+        person_rows = person_rows.filter(line__in=sorted(query.lines))
+    sums = {name: Sum(name) for name in EmployeeDay.COUNTS}
+    # A name that changed within the period reads as one of the names it had.
+    summed = person_rows.values("employee").annotate(last_name=Max("name"), **sums)
+    for row in summed.order_by():
+        tally = PersonTally(row["last_name"], *(row[name] for name in EmployeeDay.COUNTS))
         if not words:
             tally.spoken = tally.heard = 0
-        found.people.setdefault(employee, PersonTally()).merge(tally)
+        found.people[row["employee"]] = tally
     return found

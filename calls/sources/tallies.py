@@ -63,10 +63,6 @@ def participants(call: Call) -> dict[str, Employee]:
     return found
 
 
-def _counter(data: dict | None) -> Counter:
-    return Counter({int(key): value for key, value in (data or {}).items()})
-
-
 @dataclass(slots=True)
 class LineTally:
     """One line's calls: counts, talk, how fast inbound calls were answered and missed calls
@@ -125,18 +121,29 @@ class LineTally:
             "kinds": dict(self.kinds),
         }  # fmt: skip
 
-    @classmethod
-    def of_json(cls, data: dict) -> LineTally:
+    def add_json(self, data: dict) -> None:
+        """Merge in a tally kept as JSON (as_json), without building it first: a quarter's
+        rows are merged on every insights page of a period."""
+        self.name = self.name or data.get("name", "")
         counts = data["counts"]
-        return cls(
-            data.get("name", ""),
-            *counts[:6],
-            answer_waits=_counter(data.get("answer_waits")),
-            returned=counts[6],
-            returned_hour=counts[7],
-            return_waits=_counter(data.get("return_waits")),
-            kinds=Counter(data.get("kinds") or {}),
-        )
+        self.calls += counts[0]
+        self.inbound += counts[1]
+        self.outbound += counts[2]
+        self.missed += counts[3]
+        self.timed += counts[4]
+        self.duration_total += counts[5]
+        self.returned += counts[6]
+        self.returned_hour += counts[7]
+        for kept, found in (
+            (self.answer_waits, data.get("answer_waits")),
+            (self.return_waits, data.get("return_waits")),
+        ):
+            for seconds, calls in (found or {}).items():
+                seconds = int(seconds)
+                kept[seconds] = kept.get(seconds, 0) + calls
+        kinds = self.kinds
+        for kind, calls in (data.get("kinds") or {}).items():
+            kinds[kind] = kinds.get(kind, 0) + calls
 
 
 @dataclass(slots=True)
@@ -173,17 +180,6 @@ class PersonTally:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.spoken += other.spoken
         self.heard += other.heard
-
-    def as_json(self) -> dict:
-        return {
-            "name": self.name,
-            "counts": [self.calls, self.inbound, self.outbound, self.answered, self.timed,
-                       self.talk_total, self.spoken, self.heard],
-        }  # fmt: skip
-
-    @classmethod
-    def of_json(cls, data: dict) -> PersonTally:
-        return cls(data.get("name", ""), *data["counts"])
 
 
 @dataclass(slots=True)

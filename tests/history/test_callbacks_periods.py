@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from calls.callbacks import periods as callback_periods
 from calls.models import Membership
 from tests.conftest import ACME_KEY
 from tests.history.conftest import keeping
@@ -110,3 +111,14 @@ def test_another_companys_missed_calls_never_show(client_of, acme_kept, globex):
     html = client_of.get(URL).content.decode()
     assert "g-missed" not in html
     assert "No missed calls" in html
+
+
+def test_a_long_board_shows_the_top_of_each_table_and_says_how_many_more(
+    client_of, missed, monkeypatch
+):
+    monkeypatch.setattr(callback_periods, "SHOWN_ROWS", 1)
+    response = client_of.get(URL, {"period": "7d"})
+    assert sections(response.content.decode()) == {"Open": ["m-open"], "Handled": ["m-returned"]}
+    text = text_of(response)
+    assert "Showing the 1 longest waiting of 2 open callers" in text
+    assert "2 open" in text and "2 handled" in text  # the figures count every row
