@@ -16,6 +16,7 @@ import re
 
 FORMULA_STARTS = ("=", "@", "\t", "\r")
 SIGNS = ("+", "-")
+RISKY_FIRST = frozenset(FORMULA_STARTS + SIGNS)  # most cells start otherwise: one lookup each
 # After a sign: digits and spaces only, and at least one digit ("+" alone is not a number).
 _SIGNED_NUMBER_RE = re.compile(r"[+-][0-9 ]*[0-9][0-9 ]*")
 TEXT_MARK = "'"
@@ -24,6 +25,8 @@ TEXT_MARK = "'"
 def safe_cell(value: object) -> str:
     """`value` as CSV cell text that a spreadsheet will not evaluate; None is an empty cell."""
     text = "" if value is None else str(value)
+    if text[:1] not in RISKY_FIRST:
+        return text
     if text.startswith(FORMULA_STARTS):
         return TEXT_MARK + text
     if text.startswith(SIGNS) and not _SIGNED_NUMBER_RE.fullmatch(text):

@@ -7,8 +7,10 @@ company's days (calls.models.LineDay, EmployeeDay), which a period of months mer
 hundred rows instead of reading its calls. Both count the same way, so the same calls give the
 same figures from either source.
 
-Waits are kept as counts per whole second (seconds → calls): medians and percentiles read from
-them are exact, and merging two tallies adds the counts.
+Waits are whole seconds, so medians and percentiles read from them are exact: times to answer
+as counts per second (seconds → calls: a few dozen distinct values however many calls),
+times to return as one entry per returned call (they are nearly all different, and merging a
+quarter's lists is one `extend` each).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
+from functools import partial
 
 from calls.models.history import words_of
 from calls.numbers import as_e164
@@ -78,7 +81,7 @@ class LineTally:
     answer_waits: Counter = field(default_factory=Counter)
     returned: int = 0
     returned_hour: int = 0
-    return_waits: Counter = field(default_factory=Counter)
+    return_waits: list[int] = field(default_factory=list)  # one per returned call
     kinds: Counter = field(default_factory=Counter)
 
     def add(self, call: Call, returned_at: datetime | None = None) -> None:
@@ -99,7 +102,7 @@ class LineTally:
                 seconds = max(0, int((returned_at - call.started_at).total_seconds()))
                 self.returned += 1
                 self.returned_hour += seconds <= HOUR
-                self.return_waits[seconds] += 1
+                self.return_waits.append(seconds)
 
     def merge(self, other: LineTally) -> None:
         self.name = self.name or other.name
@@ -108,7 +111,7 @@ class LineTally:
         self.returned += other.returned
         self.returned_hour += other.returned_hour
         self.answer_waits.update(other.answer_waits)
-        self.return_waits.update(other.return_waits)
+        self.return_waits.extend(other.return_waits)
         self.kinds.update(other.kinds)
 
     def as_json(self) -> dict:
@@ -117,7 +120,7 @@ class LineTally:
             "counts": [self.calls, self.inbound, self.outbound, self.missed, self.timed,
                        self.duration_total, self.returned, self.returned_hour],
             "answer_waits": dict(self.answer_waits),
-            "return_waits": dict(self.return_waits),
+            "return_waits": sorted(self.return_waits),  # a quarter's merge: sorted runs
             "kinds": dict(self.kinds),
         }  # fmt: skip
 
@@ -134,13 +137,11 @@ class LineTally:
         self.duration_total += counts[5]
         self.returned += counts[6]
         self.returned_hour += counts[7]
-        for kept, found in (
-            (self.answer_waits, data.get("answer_waits")),
-            (self.return_waits, data.get("return_waits")),
-        ):
-            for seconds, calls in (found or {}).items():
-                seconds = int(seconds)
-                kept[seconds] = kept.get(seconds, 0) + calls
+        kept = self.answer_waits
+        for seconds, calls in (data.get("answer_waits") or {}).items():
+            seconds = int(seconds)
+            kept[seconds] = kept.get(seconds, 0) + calls
+        self.return_waits.extend(data.get("return_waits") or ())
         kinds = self.kinds
         for kind, calls in (data.get("kinds") or {}).items():
             kinds[kind] = kinds.get(kind, 0) + calls
@@ -263,21 +264,27 @@ def of_calls(calls: Iterable[Call], region: str, zone: tzinfo, *, words: bool = 
     return tallies
 
 
-def median(waits: Counter) -> float | None:
+def median(waits: Counter | list[int]) -> float | None:
     return percentile(waits, 0.5)
 
 
-def percentile(waits: Counter, share: float) -> float | None:
+def percentile(waits: Counter | list[int], share: float) -> float | None:
     """The wait below which `share` of the waits lie (the middle two averaged for a median of
-    an even count, as statistics.median does); None without waits."""
-    total = sum(waits.values())
+    an even count, as statistics.median does); None without waits. `waits` is counts per
+    second, or one entry per call."""
+    if isinstance(waits, list):
+        ordered = sorted(waits)
+        total = len(ordered)
+        at = ordered.__getitem__
+    else:
+        counted = sorted(waits.items())
+        total = sum(waits.values())
+        at = partial(_at, counted)
     if not total:
         return None
-    ordered = sorted(waits.items())
     if share == 0.5:
-        low, high = _at(ordered, (total - 1) // 2), _at(ordered, total // 2)
-        return (low + high) / 2
-    return float(_at(ordered, min(total - 1, max(0, int(share * total + 0.999999) - 1))))
+        return (at((total - 1) // 2) + at(total // 2)) / 2
+    return float(at(min(total - 1, max(0, int(share * total + 0.999999) - 1))))
 
 
 def _at(ordered: list[tuple[int, int]], index: int) -> int:
