@@ -143,14 +143,15 @@ def read(company: Company, params, today: date) -> Period | None:
                 f"({day_label(first, year=True)})."
             )
         period = span(company, first, last, CUSTOM)
-    if period.days > MAX_DAYS:
-        raise PeriodError(
-            f"A period can span at most {MAX_DAYS} days; this one spans {period.days}."
-        )
+    # What the history keeps first: it is what a person can act on.
     if period.first < oldest:
         raise PeriodError(
             f"The call history goes back to {day_label(oldest, year=True)} "
             f"({company.history_days} days): choose a period from then on."
+        )
+    if period.days > MAX_DAYS:
+        raise PeriodError(
+            f"A period can span at most {MAX_DAYS} days; this one spans {period.days}."
         )
     return period
 

@@ -700,3 +700,11 @@ def test_it_links_a_number_phone_inc_sent_in_local_format(dana_client, own_sim):
     row = {row.call_id: row for row in rows_of(dana_client.get("/calls/"))}[call["id"]]
     assert row.cells[1] == "(512) 555-9921"
     assert any("phone_number=" in link for link in row.links), "not withheld: filterable"
+
+
+def test_a_line_with_no_recent_calls_says_no_calls_match_not_none_yet(alice_client, simulator):
+    # Acme has calls, none of them on this number: the filter is what left the list empty.
+    response = alice_client.get("/calls/", {"line": "(415) 555-0100"})
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "No matching calls" in text and "No calls yet" not in text

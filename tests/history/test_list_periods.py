@@ -112,6 +112,10 @@ def test_a_period_before_the_oldest_kept_day_is_a_400_naming_it(client_of, acme_
     assert f"The call history goes back to {periods.day_label(oldest, year=True)}" in (
         response.content.decode()
     )
+    # Years before it too: what the history keeps is said first, not the 366-day limit.
+    response = client_of.get(URL, {"from": "2020-01-01"})
+    assert response.status_code == 400
+    assert "The call history goes back to" in response.content.decode()
 
 
 def test_a_range_that_ends_before_it_starts_or_spans_too_long_is_a_400(client_of, acme_kept):

@@ -501,3 +501,10 @@ def test_it_puts_a_message_where_the_page_shows_messages(alice_client, simulator
     assert response.status_code == 503
     assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#results", "outerHTML")
     assert response.content.decode().lstrip().startswith('<section id="results"')
+
+
+def test_a_line_with_no_recent_calls_says_no_calls_match_not_none_yet(alice_client, simulator):
+    response = alice_client.get("/calls/insights/", {"line": "(415) 555-0100"})
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "No matching calls" in text and "No calls yet" not in text
