@@ -141,7 +141,10 @@ class LineTally:
         for seconds, calls in (data.get("answer_waits") or {}).items():
             seconds = int(seconds)
             kept[seconds] = kept.get(seconds, 0) + calls
-        self.return_waits.extend(data.get("return_waits") or ())
+        returns = data.get("return_waits") or ()
+        if isinstance(returns, dict):  # a day kept before 32c5dc8, as counts per second
+            returns = [int(seconds) for seconds, calls in returns.items() for _ in range(calls)]
+        self.return_waits.extend(returns)
         kinds = self.kinds
         for kind, calls in (data.get("kinds") or {}).items():
             kinds[kind] = kinds.get(kind, 0) + calls

@@ -33,3 +33,11 @@ def test_a_tally_kept_as_json_merges_back_to_the_same_figures():
     assert sorted(merged.return_waits) == [30, 600, 4000]
     assert merged.answer_waits == Counter({5: 3, 9: 1})
     assert (merged.calls, merged.missed, median(merged.return_waits)) == (3, 3, 600)
+
+
+def test_a_day_kept_as_counts_per_second_still_merges():
+    # Days stored before times to return were kept one entry per call (JSON keys are text).
+    merged = LineTally()
+    merged.add_json({"counts": [3, 3, 0, 3, 0, 0, 3, 2], "return_waits": {"30": 2, "4000": 1}})
+    assert sorted(merged.return_waits) == [30, 30, 4000]
+    assert median(merged.return_waits) == 30
