@@ -21,8 +21,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from calls.simulator import SEED_COMPANIES
+from tests.site.test_multiprocess import ROOT, run_manage
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "worker-test-secret-key-that-is-long-enough-0123456789"
 ACME, GLOBEX, INITECH = SEED_COMPANIES
 PASS_RE = re.compile(
@@ -62,21 +62,8 @@ def env(workers_database, simulator, tmp_path):
         "PHONEDASH_SYNC_SECONDS": "1",
         "PHONEDASH_SYNC_LEASE": "3",
     }
-    manage(environment, "migrate", "--noinput")
+    run_manage(environment, "migrate", "--noinput")
     return environment
-
-
-def manage(env: dict[str, str], *args: str, timeout: float = 120) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert result.returncode == 0, f"manage.py {args[0]}: {result.stderr[-2000:]}"
-    return result.stdout
 
 
 def companies(env: dict[str, str], count: int) -> None:
@@ -89,11 +76,11 @@ def companies(env: dict[str, str], count: int) -> None:
         "    c.set_api_key(keys[n % 3])\n"
         "    c.save()\n"
     )
-    manage(env, "shell", "-c", code)
+    run_manage(env, "shell", "-c", code)
 
 
 def status(env: dict[str, str]) -> dict[str, dict]:
-    found = json.loads(manage(env, "synccalls", "--status", "--json"))
+    found = json.loads(run_manage(env, "synccalls", "--status", "--json"))
     return {company["name"]: company for company in found["companies"]}
 
 
@@ -198,7 +185,7 @@ def test_it_stops_within_10_s_of_sigterm_finishing_the_company_in_hand(env, simu
 
 def test_once_passes_over_every_company_and_exits(env, simulator):
     companies(env, 3)
-    out = manage(env, "synccalls", "--once")
+    out = run_manage(env, "synccalls", "--once")
     assert "3 passes made." in out
     found = status(env)
     assert all(each["last_pass"] for each in found.values())
@@ -207,5 +194,5 @@ def test_once_passes_over_every_company_and_exits(env, simulator):
 
 
 def test_status_reports_nothing_to_sync_without_history(env):
-    assert "No company keeps a call history." in manage(env, "synccalls", "--status")
-    assert json.loads(manage(env, "synccalls", "--status", "--json")) == {"companies": []}
+    assert "No company keeps a call history." in run_manage(env, "synccalls", "--status")
+    assert json.loads(run_manage(env, "synccalls", "--status", "--json")) == {"companies": []}

@@ -94,16 +94,18 @@ class Deployment:
         return response
 
 
-def run_manage(env: dict[str, str], *args: str) -> None:
+def run_manage(env: dict[str, str], *args: str, timeout: float = 120) -> str:
+    """`manage.py args` in `env`, which must succeed; what it printed."""
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
-    assert result.returncode == 0, f"manage.py {args[0]}: {result.stderr}"
+    assert result.returncode == 0, f"manage.py {args[0]}: {result.stderr[-2000:]}"
+    return result.stdout
 
 
 @contextlib.contextmanager
