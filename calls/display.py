@@ -136,3 +136,11 @@ def gap_sentence(gap) -> str:
         f"{between(gap.start, gap.end)} Phone.inc had more calls than phonedash could read; "
         "some may be missing."
     )
+
+
+def speaker_name(segment, names: dict[str, str]) -> str:
+    """Who says a transcript segment: an employee by their name (`names`: by employee id);
+    anyone else as Phone.inc names them, or Caller."""
+    if segment.employee_id and names.get(segment.employee_id):
+        return names[segment.employee_id]
+    return segment.speaker.strip() or ("Employee" if segment.employee_id else "Caller")

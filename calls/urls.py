@@ -12,6 +12,7 @@ from calls.history import views as history
 from calls.insights import export
 from calls.insights import views as insights
 from calls.phoneinc import CALL_ID_PATTERN
+from calls.search import views as search
 
 
 class CallIdConverter:
@@ -31,10 +32,11 @@ register_converter(CallIdConverter, "call_id")
 app_name = "calls"
 urlpatterns = [
     path("calls/", call_list.call_list, name="list"),
-    # Before the call routes: "callbacks", "insights" would read as call ids.
+    # Before the call routes: "callbacks", "insights", "search" would read as call ids.
     path("calls/callbacks/", callbacks.callbacks_board, name="callbacks"),
     path("calls/insights/", insights.call_insights, name="insights"),
     path("calls/export.csv", export.call_export, name="export"),
+    path("calls/search/", search.search, name="search"),
     path("calls/<call_id:call_id>/", call_detail.call_detail, name="detail"),
     path("calls/<call_id:call_id>/recording/", recording.call_recording, name="recording"),
     path(

@@ -14,6 +14,7 @@ from calls import pages
 from calls.answers import store as answers
 from calls.callbacks import periods as callback_periods
 from calls.models import Company, Membership
+from calls.search import engine as search_engine
 from calls.simulator import SEED_COMPANIES, Simulator
 from calls.sources import history as history_source
 
@@ -88,6 +89,7 @@ def clear_cache():
     pages.forget()
     callback_periods.forget()
     history_source.forget()
+    search_engine.forget()
     yield
     answers.shared.reset()
     cache.clear()

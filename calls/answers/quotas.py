@@ -40,11 +40,11 @@ class SearchingTooFast(RateLimited):
 
     title = "Searching too fast"
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
         super().__init__(
             retry_after,
-            message="You are searching faster than phonedash can ask Phone.inc; "
-            f"wait {_wait(retry_after)}.",
+            message=(message or "You are searching faster than phonedash can ask Phone.inc;")
+            + f" wait {_wait(retry_after)}.",
             detail="member's searches per minute",
         )
 
@@ -66,20 +66,33 @@ class CompanyOverQuota(RateLimited):
 def charge(shared: SharedCache, company: Company, searcher: int | None = None) -> None:
     """Count one Phone.inc request for `company` (and a search by member `searcher`), or raise
     SearchingTooFast / CompanyOverQuota, with the seconds left in this window, when it is over."""
-    now = time.time()
-    window = int(now // WINDOW_SECONDS)
-    left = max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
-    turn = window % 2
     if searcher is not None:
-        limit = settings.PHONEDASH_SEARCHES_PER_MINUTE
-        searches = shared.count(f"quota:{company.pk}:searches:{searcher}:{turn}", left + 1)
-        if searches is not None and searches > limit:
-            if searches == limit + 1:
-                log.warning("company %s: a member is over %s searches a minute", company.pk, limit)
-            raise SearchingTooFast(left)
+        charge_search(shared, company, searcher)
+    left, turn = _window()
     limit = settings.PHONEDASH_COMPANY_REQUESTS_PER_MINUTE
     requests = shared.count(f"quota:{company.pk}:upstream:{turn}", left + 1)
     if requests is not None and requests > limit:
         if requests == limit + 1:
             log.warning("company %s: over %s Phone.inc requests a minute", company.pk, limit)
         raise CompanyOverQuota(left)
+
+
+def charge_search(
+    shared: SharedCache, company: Company, searcher: int, message: str | None = None
+) -> None:
+    """Count one search by member `searcher` of `company` (a filter of the list Phone.inc is
+    asked for, or a search of what was said), or raise SearchingTooFast (with `message`)."""
+    left, turn = _window()
+    limit = settings.PHONEDASH_SEARCHES_PER_MINUTE
+    searches = shared.count(f"quota:{company.pk}:searches:{searcher}:{turn}", left + 1)
+    if searches is not None and searches > limit:
+        if searches == limit + 1:
+            log.warning("company %s: a member is over %s searches a minute", company.pk, limit)
+        raise SearchingTooFast(left, message)
+
+
+def _window() -> tuple[int, int]:
+    """The seconds left in this minute's window, and which of the two counters it uses."""
+    now = time.time()
+    window = int(now // WINDOW_SECONDS)
+    return max(1, math.ceil((window + 1) * WINDOW_SECONDS - now)), window % 2

@@ -12,9 +12,12 @@ from dataclasses import dataclass, field
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from calls.display import speaker_name
 from calls.phoneinc import Call
+from calls.words.marks import normalized, spans
+from calls.words.query import MAX_CHARS, parse
 
-MAX_QUERY = 100
+MAX_QUERY = MAX_CHARS  # as long as a search of the call history may be
 
 
 @dataclass(slots=True)
@@ -66,10 +69,17 @@ def _turn_html(turn: Turn, query: str) -> str:
     return f'<li class="turn {kind}{dim}">{speaker}{turn.body}</li>'
 
 
-def _highlighter(query: str):
+def _highlighter(query: str, texts: list[str]):
+    """Marks `query` as typed wherever the transcript says it (any case); when it says it
+    nowhere, the words of `query` read as a search (calls.words: a link from the call search
+    brings its search here), accents ignored."""
     if not query:
         return lambda text: (escape(text), 0)
     pattern = re.compile(re.escape(query), re.IGNORECASE)
+    if not any(pattern.search(text) for text in texts):
+        terms = parse(query).terms
+        if terms:
+            return lambda text: _mark_terms(text, terms)
 
     def highlight(text: str) -> tuple[SafeString, int]:
         pieces = pattern.split(text)
@@ -84,11 +94,17 @@ def _highlighter(query: str):
     return highlight
 
 
-def _speaker_name(segment, names: dict[str, str]) -> str:
-    """Employee turns carry the employee's name; anyone else is who Phone.inc says, or Caller."""
-    if segment.employee_id and names.get(segment.employee_id):
-        return names[segment.employee_id]
-    return segment.speaker.strip() or ("Employee" if segment.employee_id else "Caller")
+def _mark_terms(text: str, terms) -> tuple[SafeString, int]:
+    text = normalized(text)
+    found = spans(text, terms)
+    if not found:
+        return escape(text), 0
+    html, at = [], 0
+    for start, end in found:
+        html.append(f"{escape(text[at:start])}<mark>{escape(text[start:end])}</mark>")
+        at = end
+    html.append(escape(text[at:]))
+    return mark_safe("".join(html)), len(found)
 
 
 def build(call: Call, query: str = "") -> Transcript:
@@ -97,7 +113,8 @@ def build(call: Call, query: str = "") -> Transcript:
 
 
 def _build(call: Call, query: str) -> Transcript:
-    highlight = _highlighter(query)
+    texts = [segment.text for segment in call.segments or ()] or [call.transcription or ""]
+    highlight = _highlighter(query, texts)
     names = {employee.id: employee.name for employee in call.employees}
     turns: list[Turn] = []
     words: dict[tuple[str, bool], int] = {}
@@ -107,7 +124,7 @@ def _build(call: Call, query: str) -> Transcript:
         if not text:
             continue
         is_employee = bool(segment.employee_id)
-        speaker = _speaker_name(segment, names)
+        speaker = speaker_name(segment, names)
         html, count = highlight(text)
         total_matches += count
         if turns and turns[-1].speaker == speaker and turns[-1].is_employee == is_employee:
@@ -137,7 +154,7 @@ def as_text(call: Call) -> str:
     """The transcript as a plain .txt download: one 'Speaker: text' line per segment."""
     names = {employee.id: employee.name for employee in call.employees}
     lines = [
-        f"{_speaker_name(segment, names)}: {segment.text.strip()}"
+        f"{speaker_name(segment, names)}: {segment.text.strip()}"
         for segment in call.segments or ()
         if segment.text.strip()
     ]

@@ -93,11 +93,18 @@ def drop_content(company: Company) -> None:
     """Blank what the company's level no longer keeps (summaries, transcripts), at once."""
     calls = StoredCall.objects.filter(company=company)
     if not company.keeps(Company.TRANSCRIPTS):
-        kept = Q(transcription__isnull=False) | Q(segments__isnull=False) | Q(words__isnull=False)
-        if calls.filter(kept).update(transcription=None, segments=None, words=None):
+        kept = (
+            Q(transcription__isnull=False)
+            | Q(segments__isnull=False)
+            | Q(words__isnull=False)
+            | Q(search_transcript__isnull=False)
+        )
+        blank = {"transcription": None, "segments": None, "words": None, "search_transcript": None}
+        if calls.filter(kept).update(**blank):
             rollups.refresh_all(company)  # no more words to share out
     if not company.keeps(Company.SUMMARIES):
-        calls.filter(summary__isnull=False).update(summary=None)
+        kept = Q(summary__isnull=False) | Q(search_summary__isnull=False)
+        calls.filter(kept).update(summary=None, search_summary=None)
     changed(company)
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from calls.models.companies import Company
 from calls.numbers import as_e164
 from calls.phoneinc import Call, Employee, TranscriptSegment
+from calls.words.folding import document
 
 # A text field longer than this is cut when stored: Phone.inc's numbers, names and states are
 # short, and what a page shows of an odd value is its start (summaries and transcripts, which
@@ -61,6 +62,13 @@ class StoredCall(models.Model):
     # Words spoken, in all and by each employee ({"": all, employee id: theirs}): transcripts
     # only, counted once when stored, so that figures never read a transcript again.
     words = models.JSONField(null=True)
+    # What the call search matches (calls.search): the summary's and the transcript's words,
+    # folded (calls.words.folding), None where the level keeps neither. Each engine indexes
+    # these two columns itself (migration 0007): PostgreSQL a generated tsvector column with a
+    # GIN index, SQLite an FTS5 table kept by triggers; so a call is findable as it is stored,
+    # and gone from the search the moment it is deleted or its content blanked.
+    search_summary = models.TextField(null=True)
+    search_transcript = models.TextField(null=True)
     # A missed call's return: when the first later answered call with its number started.
     returned_at = models.DateTimeField(null=True)
     first_seen_at = models.DateTimeField(default=timezone.now)
@@ -111,6 +119,8 @@ class StoredCall(models.Model):
             if keeps_transcript and call.segments is not None
             else None,
             "words": words_of(call) if keeps_transcript else None,
+            "search_summary": document(call.summary) if keeps_summary else None,
+            "search_transcript": search_transcript(call) if keeps_transcript else None,
         }
 
     def as_call(self, *, content: bool = True, transcript: bool | None = None) -> Call:
@@ -144,6 +154,14 @@ class StoredCall(models.Model):
             initiated_by=placed,
             has_recording=self.has_recording,
         )
+
+
+def search_transcript(call: Call) -> str | None:
+    """What the search indexes of the call's transcript: what each turn says (never who
+    says it), or the whole text when Phone.inc gives no turns."""
+    if call.segments:
+        return document(*(segment.text for segment in call.segments))
+    return document(call.transcription)
 
 
 def words_of(call: Call) -> dict[str, int] | None:

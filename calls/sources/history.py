@@ -28,7 +28,7 @@ from calls.sources.window import Window
 MAX_LIMIT = 200  # calls on a page of a period
 MISSED = Q(direction="inbound", state="ended", answered_at__isnull=True)
 # Columns a page of calls never shows: left in the database.
-CONTENT = ("summary", "transcription", "segments", "words")
+CONTENT = ("summary", "transcription", "segments", "words", "search_summary", "search_transcript")
 
 
 PAGES_KEPT = 64

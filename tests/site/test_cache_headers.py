@@ -50,6 +50,8 @@ def pages(call_id: str, member_id: int, note_id: int) -> list[tuple[str, str, di
         ("calls:insights", "/calls/insights/", {}),
         ("calls:insights", "/calls/insights/?sort=calls", {**HX, "HX-Target": "employees"}),
         ("calls:export", "/calls/export.csv", {}),
+        ("calls:search", "/calls/search/?q=hello", {}),  # history off: what search needs
+        ("calls:search", "/calls/search/?q=hello", {**HX, "HX-Target": "results"}),
         ("calls:detail", detail, {}),
         ("calls:detail", detail, {**HX, "HX-Target": "call"}),
         ("calls:detail", detail + "?q=hello", {**HX, "HX-Target": "transcript"}),

@@ -107,7 +107,8 @@ class Command(BaseCommand):
         worker = subprocess.Popen([sys.executable, str(MANAGE), "synccalls"], env=env)
         self.stdout.write(
             "Call history: a sync worker (manage.py synccalls) keeps Acme's and Globex's "
-            "history in step every 15 s."
+            "history in step every 15 s. Search what Acme's callers said at /calls/search/ "
+            '(try: invoice, "charged twice", track*).'
         )
         return worker
 
