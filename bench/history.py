@@ -1,5 +1,6 @@
 """The history pages' figures, on PostgreSQL with 1,000,000 stored calls of one company over
-365 days beside 100 companies × 10,000 (`--quick`: 100,000 beside 10 × 10,000):
+365 days (200,000 with transcripts) beside 100 companies × 10,000 (`--quick`: 100,000 with
+20,000 beside 10 × 10,000):
 
 - the list of the last 7 days (50 rows) and the callbacks board of the last 7 days, warm, under
   the same `wrk` flags as the other pages, interleaved with the bare login-required "ok" view;
@@ -8,7 +9,8 @@
   `SELECT count(*) … WHERE company = … AND started_at in the period` on the same table, timed in
   the same run (the least a page that reads the period's rows must do);
 - the export of a period of about 100,000 calls: rows per second, and how much the worker's
-  memory grew.
+  memory grew;
+- the call search (bench.search).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from bench import measure, report, servers, throughput
+from bench import measure, report, search, servers, throughput
 from bench.throughput import Page
 from calls.simulator import SEED_COMPANIES
 
@@ -48,18 +50,24 @@ def figures(
     """`api_url`: the bench's simulator, which answers the big company as Acme (the callbacks
     board's newest calls); `redis_url`: where the answers are cached, as deployed."""
     calls, companies = (100_000, 10) if quick else (1_000_000, 100)
+    transcripts = calls // 5
     env = {
         **servers.base_env(workdir, api_url),
         "DATABASE_URL": postgres.create("bench_history"),
         "REDIS_URL": redis_url,
+        # The search's figures ask more than a member's 30 searches a minute.
+        "PHONEDASH_SEARCHES_PER_MINUTE": "100000",
     }
     servers.manage(env, "migrate", "--noinput")
     servers.manage(env, "collectstatic", "--noinput")
     started = time.monotonic()
-    seeded = servers.seed(env, "history", str(calls), str(companies), "10000", ACME_KEY)
+    seeded = servers.seed(
+        env, "history", str(calls), str(companies), "10000", ACME_KEY, str(transcripts)
+    )
     notes.append(
-        f"history pages: {calls:,} stored calls of one company over 365 days beside "
-        f"{companies} × 10,000, seeded in {time.monotonic() - started:.0f} s"
+        f"history pages: {calls:,} stored calls of one company over 365 days ({transcripts:,} "
+        f"with transcripts) beside {companies} × 10,000, seeded in "
+        f"{time.monotonic() - started:.0f} s"
     )
     server = servers.Gunicorn("history", env, workdir)
     try:
@@ -67,6 +75,11 @@ def figures(
         rows = pages(server, cookie, yardstick, notes, rounds)
         rows += insights(server, cookie, env["DATABASE_URL"], seeded["company"], notes)
         rows += export(server, cookie, calls, notes)
+        rows += search.figures(server, cookie, env["DATABASE_URL"], seeded["company"], notes)
+        size_rows, note = search.postgres_size(env["DATABASE_URL"], transcripts)
+        notes.append(note)
+        rows += size_rows
+        rows += search.sqlite_size(workdir, notes, quick)
         return rows
     finally:
         server.stop()

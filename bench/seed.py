@@ -12,9 +12,10 @@ writes to the same temp database under the same settings:
   of the fast canned Phone.inc (bench.fast_phoneinc), all due for a pass now;
 - `quiet-pass`: the database queries one quiet pass makes (claim, pass, hand back), counted;
 - `table-size`: the stored calls' table with its indexes, in bytes, and how many rows;
-- `history CALLS COMPANIES EACH KEY`: one company (Phone.inc key KEY) with CALLS synthetic
-  stored calls over 365 days and a manager's signed-in session, beside COMPANIES companies with
-  EACH calls apiece (all keeping metadata for 365 days; seeded as `seedhistory` seeds).
+- `history CALLS COMPANIES EACH KEY TRANSCRIPTS`: one company (Phone.inc key KEY, keeping
+  transcripts) with CALLS synthetic stored calls over 365 days, TRANSCRIPTS of them with a
+  transcript, and a manager's signed-in session, beside COMPANIES companies with EACH calls
+  apiece (keeping metadata; all for 365 days, seeded as `seedhistory` seeds).
 """
 
 from __future__ import annotations
@@ -131,32 +132,38 @@ def table_size() -> dict[str, int]:
     return {"bytes": size, "rows": StoredCall.objects.count()}
 
 
-def history(calls: int, companies: int, each: int, key: str) -> dict[str, object]:
+def history(calls: int, companies: int, each: int, key: str, transcripts: int) -> dict[str, object]:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
     from calls.models import Company, Membership
 
-    def company(name: str, key: str) -> Company:
+    def company(name: str, key: str, level: str = Company.METADATA) -> Company:
         made = Company(name=name, region="US", timezone="America/New_York")
-        made.history, made.history_days = Company.METADATA, 365
+        made.history, made.history_days = level, 365
         made.set_api_key(key)
         made.save()
         return made
 
-    big = company("Bench big", key)
+    big = company("Bench big", key, Company.TRANSCRIPTS)
     user = get_user_model()(username="bench-big")
     user.set_unusable_password()
     user.save()
     Membership.objects.create(user=user, company=big)
 
-    def seed(name: str, count: int) -> None:  # its report kept off the JSON on stdout
+    def seed(name: str, count: int, transcripts: int = 0) -> None:  # its report kept off stdout
         quiet = io.StringIO()
         call_command(
-            "seedhistory", company=name, calls=count, days=365, no_progress=True, stdout=quiet
+            "seedhistory",
+            company=name,
+            calls=count,
+            days=365,
+            transcripts=transcripts,
+            no_progress=True,
+            stdout=quiet,
         )
 
-    seed(big.name, calls)
+    seed(big.name, calls, transcripts)
     for number in range(companies):
         seed(company(f"Bench small {number:03d}", f"bench-small-{number:03d}").name, each)
     return {"company": big.pk, "cookie": session_cookie(user)}
@@ -178,7 +185,7 @@ def main(argv: list[str]) -> None:
     elif command == "table-size":
         answer = table_size()
     elif command == "history":
-        answer = history(int(args[0]), int(args[1]), int(args[2]), args[3])
+        answer = history(int(args[0]), int(args[1]), int(args[2]), args[3], int(args[4]))
     else:
         sys.exit(f"bench.seed: unknown command {command!r}")
     json.dump(answer, sys.stdout)
