@@ -45,6 +45,7 @@ urlpatterns = [
         name="transcript",
     ),
     path("calls/<call_id:call_id>/notes/", notes.add_note, name="notes"),
+    path("calls/<call_id:call_id>/notes/all/", notes.all_notes, name="notes_all"),
     path(
         "calls/<call_id:call_id>/notes/<int:note_id>/delete/",
         notes.delete_note,

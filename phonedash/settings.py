@@ -182,6 +182,9 @@ PHONEDASH_COMPANY_REQUESTS_PER_MINUTE = env_int(
 PHONEDASH_SEARCHES_PER_MINUTE = env_int(
     "PHONEDASH_SEARCHES_PER_MINUTE", 30, minimum=1, maximum=100000
 )
+# Notes one member may add per minute: a person writes a few; a script left running is stopped
+# before a call's notes or the callbacks board fill with thousands.
+PHONEDASH_NOTES_PER_MINUTE = env_int("PHONEDASH_NOTES_PER_MINUTE", 20, minimum=1, maximum=100000)
 
 # --- Call history -----------------------------------------------------------------------------
 

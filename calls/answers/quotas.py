@@ -91,6 +91,31 @@ def charge_search(
         raise SearchingTooFast(left, message)
 
 
+class NotingTooFast(RateLimited):
+    """This member is adding notes faster than PHONEDASH_NOTES_PER_MINUTE."""
+
+    title = "Too many notes"
+
+    def __init__(self, retry_after: int, limit: int) -> None:
+        super().__init__(
+            retry_after,
+            message=f"You are adding notes faster than phonedash allows ({limit} a minute); "
+            f"wait {_wait(retry_after)} and save it again.",
+            detail="member's notes per minute",
+        )
+
+
+def charge_note(shared: SharedCache, company: Company, member: int) -> None:
+    """Count one note added by member `member` of `company`, or raise NotingTooFast."""
+    left, turn = _window()
+    limit = settings.PHONEDASH_NOTES_PER_MINUTE
+    notes = shared.count(f"quota:{company.pk}:notes:{member}:{turn}", left + 1)
+    if notes is not None and notes > limit:
+        if notes == limit + 1:
+            log.warning("company %s: a member is over %s notes a minute", company.pk, limit)
+        raise NotingTooFast(left, limit)
+
+
 def _window() -> tuple[int, int]:
     """The seconds left in this minute's window, and which of the two counters it uses."""
     now = time.time()

@@ -31,6 +31,8 @@ from typing import Any
 from calls.phoneinc import E164_RE, Call
 from calls.sources.returns import first_return, number_key
 
+SHOWN_ON_BOARD = 3  # notes a row shows, the latest; the call's page has the rest
+
 COULD_NOT_CHECK = "Phone.inc could not be asked about this number's later calls just now."
 TOO_MANY_LATER = "This number has called too often since to tell which call returned it."
 NOT_SEARCHABLE = "Phone.inc cannot be asked about this number."
@@ -166,6 +168,13 @@ class Row:
     @property
     def status(self) -> Status:
         return self.outcome.status
+
+    @property
+    def latest_notes(self) -> tuple[Any, ...]:
+        """The notes a row shows: its latest few (SHOWN_ON_BOARD), oldest of them first."""
+        return tuple(sorted(self.notes, key=lambda note: (note.created_at, note.pk)))[
+            -SHOWN_ON_BOARD:
+        ]
 
     @property
     def first(self) -> Call:

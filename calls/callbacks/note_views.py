@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import json
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET
 
 from calls import audit, phoneinc, responses
 from calls.accounts.tenancy import company_required, forbidden
-from calls.callbacks.notes import NoteForm, notes_on
+from calls.answers import quotas
+from calls.answers.store import shared
+from calls.callbacks.notes import NOTES_PAGE, NoteForm, latest_notes
 from calls.models import AuditEvent, Note
 from calls.phoneinc import Call, PhoneIncError
 from calls.responses import render_error
@@ -42,6 +46,13 @@ def add_note(request: HttpRequest, company, call_id: str) -> HttpResponse:
     form = NoteForm(request.POST, missed=call.is_missed)
     if not form.is_valid():
         return _form_page(request, company, call_id, call, form)
+    try:
+        quotas.charge_note(shared, company, request.user.pk)
+    except quotas.NotingTooFast as error:  # the note stays in the form, unsaved
+        form.add_error(None, error.message)
+        response = _form_page(request, company, call_id, call, form, status=error.status)
+        response["Retry-After"] = str(error.retry_after)
+        return response
     note = Note.objects.create(
         company=company,
         call_id=call_id,
@@ -76,11 +87,28 @@ def delete_note(request: HttpRequest, company, call_id: str, note_id: int) -> Ht
     return _done(request, company, call_id, call, "Note deleted.")
 
 
+@require_GET
+@company_required
+def all_notes(request: HttpRequest, company, call_id: str) -> HttpResponse:
+    """Every note on a call, newest first, a page at a time: where a call's page and a
+    callbacks row, which show only the latest, lead."""
+    call = _visible_call(request, company, call_id)
+    if isinstance(call, HttpResponse):
+        return call
+    notes = Note.objects.filter(company=company, call_id=call_id).order_by("-created_at", "-pk")
+    page = Paginator(notes, NOTES_PAGE).get_page(request.GET.get("page"))
+    context = {"company": company, "call": call, "call_id": call_id, "page": page}
+    return render(request, "calls/notes_all.html", context)
+
+
 def notes_context(company, call_id: str, call: Call, form=None) -> dict:
-    """What the notes section of a call's page shows: its notes and the form to add one."""
+    """What the notes section of a call's page shows: its latest notes, how many it has, and
+    the form to add one."""
+    shown = latest_notes(company, call_id)
     return {
         "company": company,
-        "notes": notes_on(company, [call_id]),
+        "notes": shown.notes,
+        "notes_total": shown.total,
         "note_form": form,
         "call_id": call_id,
         "call": call,
@@ -121,7 +149,7 @@ def _done(request: HttpRequest, company, call_id: str, call: Call, saved: str) -
 
 
 def _form_page(
-    request: HttpRequest, company, call_id: str, call: Call, form: NoteForm
+    request: HttpRequest, company, call_id: str, call: Call, form: NoteForm, status: int = 400
 ) -> HttpResponse:
     """The form again with its errors beside the fields, nothing saved: in place with htmx,
     else as a page of its own that leads back."""
@@ -130,11 +158,11 @@ def _form_page(
         "next_url": _next_url(request),
     }
     if _target(request).startswith("note-form-"):
-        return render(request, f"{TEMPLATE}#note_form", {**context, "board": True}, status=400)
+        return render(request, f"{TEMPLATE}#note_form", {**context, "board": True}, status=status)
     if request.htmx:
-        return render(request, f"{TEMPLATE}#notes", context, status=400)
+        return render(request, f"{TEMPLATE}#notes", context, status=status)
     context["back_url"] = context["next_url"] or reverse("calls:detail", args=[call_id])
-    return render(request, TEMPLATE, context, status=400)
+    return render(request, TEMPLATE, context, status=status)
 
 
 def _next_url(request: HttpRequest) -> str | None:

@@ -9,6 +9,7 @@ navigation's count) is kept under the version it was read at and never outlives 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django import forms
 from django.db.models import F
@@ -16,6 +17,9 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from calls.models import Company, Note
+
+SHOWN_ON_CALL = 10  # notes a call's page shows, the latest; a link leads to the rest
+NOTES_PAGE = 50  # notes a page of all of a call's notes shows
 
 
 class NoteText(forms.CharField):
@@ -49,6 +53,27 @@ class NoteForm(forms.Form):
         if marks and not self.missed:
             raise forms.ValidationError("Only a missed call can be marked handled.")
         return marks
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What a call's notes section shows: its latest notes (oldest of them first) and how
+    many it has in all, so that no page grows with the number of notes."""
+
+    notes: tuple[Note, ...]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.notes)
+
+
+def latest_notes(company: Company, call_id: str, count: int = SHOWN_ON_CALL) -> Shown:
+    """The call's latest `count` notes and how many it has."""
+    found = Note.objects.filter(company=company, call_id=call_id)
+    latest = list(found.order_by("-created_at", "-pk")[:count])
+    total = len(latest) if len(latest) < count else found.count()
+    return Shown(tuple(reversed(latest)), total)
 
 
 def notes_on(company: Company, call_ids: Iterable[str]) -> list[Note]:

@@ -60,6 +60,7 @@ def pages(call_id: str, member_id: int, note_id: int) -> list[tuple[str, str, di
         ("calls:recording", detail + "recording/", {}),
         ("calls:transcript", detail + "transcript.txt", {}),
         ("calls:notes", detail + "notes/", {}),  # GET: 405
+        ("calls:notes_all", detail + "notes/all/", {}),
         ("calls:note_delete", f"{detail}notes/{note_id}/delete/", {}),  # GET: 405
         ("team", "/team/", {}),
         ("team_add", "/team/add/", {}),
