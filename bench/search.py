@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -70,7 +71,10 @@ def figures(server, cookie: str, database: str, company: int, notes: list[str]) 
     cold_text = ", ".join(
         f"{name} {measure.median_ms(samples):.0f} ms" for name, samples in cold.items()
     )
-    asked = ", ".join(f"{name} {q!r} → {found[name]:,} calls" for name, q in queries.items())
+    asked = ", ".join(
+        f"{name} {q!r} → {found[name]} call{'' if found[name] == '1' else 's'}"
+        for name, q in queries.items()
+    )
     notes.append(
         f"search (PostgreSQL): {asked}; "
         f"warm medians of {ROUNDS} × {SAMPLES}: list {list_ms:.1f} ms, "
@@ -95,10 +99,15 @@ def search_url(q: str) -> str:
     return "/calls/search/?" + requests.compat.urlencode({"q": q})
 
 
-def total(client, url: str) -> int:
-    text = client.get(url, timeout=60).text
-    marker = "<strong>"
-    return int(text.split(marker, 1)[1].split("</strong>", 1)[0]) if marker in text else 0
+def total(client, url: str) -> str:
+    """How many calls the page says match: "1,234", or "more than 10,000"."""
+    found = re.search(
+        r'class="period-count">(More than )?<strong>([\d,]+)</strong>',
+        client.get(url, timeout=60).text,
+    )
+    if found is None:
+        return "no"
+    return ("more than " if found.group(1) else "") + found.group(2)
 
 
 def postgres_size(database: str, transcripts: int) -> tuple[list[Row], str]:

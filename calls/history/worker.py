@@ -27,7 +27,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import DatabaseError, DataError, IntegrityError, close_old_connections, connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -67,6 +67,16 @@ def enable(company: Company) -> SyncState:
     due = timezone.now() + timedelta(seconds=phase(company.pk, interval))
     state, _ = SyncState.objects.get_or_create(company=company, defaults={"due_at": due})
     return state
+
+
+class StoreRefused(phoneinc.PhoneIncError):
+    """The database refused to store what a pass read (a value it cannot hold)."""
+
+    title = "Calls could not be stored"
+    default_message = (
+        "The database refused to store some of the calls Phone.inc gave; phonedash tries "
+        "again later. The log names the error."
+    )
 
 
 class Worker:
@@ -181,6 +191,16 @@ class Worker:
         except sync.LeaseLost as lost:
             log.warning("%s", lost)
             return
+        except (DataError, IntegrityError) as failure:
+            # The database is there but refused what the pass would store: the pass stored
+            # nothing and is failed like one Phone.inc failed, due again after a backoff and
+            # said in --status, rather than taken up again and again as if the database were away.
+            log.error(
+                "company %s: the pass could not store its calls: %s",
+                company.pk,
+                type(failure).__name__,
+            )
+            error = StoreRefused()
         except DatabaseError as failure:
             log.warning(
                 "company %s: database unavailable during a pass: %s",

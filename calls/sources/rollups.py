@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Max, Sum
 
 from calls.models import Company, EmployeeDay, LineDay, StoredCall
+from calls.models.history import SHORT_TEXT
 from calls.sources.query import CallQuery
 from calls.sources.tallies import LineTally, PersonTally, Tallies, line_key, participants
 
@@ -47,10 +48,13 @@ def refresh(company: Company, days: Iterable[date]) -> None:
         people: dict[tuple[str, str], PersonTally] = {}
         for row in rows.iterator(chunk_size=2000):
             call = row.as_call(content=False)
-            line = line_key(call, company.region)
+            # Keys as long as the columns hold (an employee known only by a long name is
+            # "name:…"): keys alike to there are tallied together, never two rows of one.
+            line = line_key(call, company.region)[:SHORT_TEXT]
             lines.setdefault(line, LineTally()).add(call, row.returned_at)
             for key, employee in participants(call).items():
-                people.setdefault((line, key), PersonTally()).add(call, employee, row.words)
+                tally = people.setdefault((line, key[:SHORT_TEXT]), PersonTally())
+                tally.add(call, employee, row.words)
         LineDay.objects.filter(company=company, day=day).delete()
         EmployeeDay.objects.filter(company=company, day=day).delete()
         LineDay.objects.bulk_create(
@@ -63,7 +67,7 @@ def refresh(company: Company, days: Iterable[date]) -> None:
                 day=day,
                 line=line,
                 employee=key,
-                name=tally.name,
+                name=tally.name[:SHORT_TEXT],
                 **{name: getattr(tally, name) for name in EmployeeDay.COUNTS},
             )
             for (line, key), tally in people.items()
