@@ -68,12 +68,9 @@ def charge(shared: SharedCache, company: Company, searcher: int | None = None) -
     SearchingTooFast / CompanyOverQuota, with the seconds left in this window, when it is over."""
     if searcher is not None:
         charge_search(shared, company, searcher)
-    left, turn = _window()
     limit = settings.PHONEDASH_COMPANY_REQUESTS_PER_MINUTE
-    requests = shared.count(f"quota:{company.pk}:upstream:{turn}", left + 1)
-    if requests is not None and requests > limit:
-        if requests == limit + 1:
-            log.warning("company %s: over %s Phone.inc requests a minute", company.pk, limit)
+    left = _over(shared, company, "upstream", limit, "over %s Phone.inc requests a minute")
+    if left:
         raise CompanyOverQuota(left)
 
 
@@ -82,12 +79,10 @@ def charge_search(
 ) -> None:
     """Count one search by member `searcher` of `company` (a filter of the list Phone.inc is
     asked for, or a search of what was said), or raise SearchingTooFast (with `message`)."""
-    left, turn = _window()
     limit = settings.PHONEDASH_SEARCHES_PER_MINUTE
-    searches = shared.count(f"quota:{company.pk}:searches:{searcher}:{turn}", left + 1)
-    if searches is not None and searches > limit:
-        if searches == limit + 1:
-            log.warning("company %s: a member is over %s searches a minute", company.pk, limit)
+    what = "a member is over %s searches a minute"
+    left = _over(shared, company, f"searches:{searcher}", limit, what)
+    if left:
         raise SearchingTooFast(left, message)
 
 
@@ -107,13 +102,22 @@ class NotingTooFast(RateLimited):
 
 def charge_note(shared: SharedCache, company: Company, member: int) -> None:
     """Count one note added by member `member` of `company`, or raise NotingTooFast."""
-    left, turn = _window()
     limit = settings.PHONEDASH_NOTES_PER_MINUTE
-    notes = shared.count(f"quota:{company.pk}:notes:{member}:{turn}", left + 1)
-    if notes is not None and notes > limit:
-        if notes == limit + 1:
-            log.warning("company %s: a member is over %s notes a minute", company.pk, limit)
+    left = _over(shared, company, f"notes:{member}", limit, "a member is over %s notes a minute")
+    if left:
         raise NotingTooFast(left, limit)
+
+
+def _over(shared: SharedCache, company: Company, counter: str, limit: int, what: str) -> int:
+    """Count one more on the company's `counter` this minute: the seconds left in the minute
+    when that is over `limit` (logged once, as `what`), else 0."""
+    left, turn = _window()
+    count = shared.count(f"quota:{company.pk}:{counter}:{turn}", left + 1)
+    if count is None or count <= limit:
+        return 0
+    if count == limit + 1:
+        log.warning("company %s: " + what, company.pk, limit)
+    return left
 
 
 def _window() -> tuple[int, int]:
