@@ -13,6 +13,7 @@ from django.core.cache import cache
 from calls import pages
 from calls.answers import store as answers
 from calls.callbacks import periods as callback_periods
+from calls.callbacks import views as callback_views
 from calls.models import Company, Membership
 from calls.search import engine as search_engine
 from calls.simulator import SEED_COMPANIES, Simulator
@@ -88,6 +89,8 @@ def clear_cache():
     # next test's rolled-back database hands out again.
     pages.forget()
     callback_periods.forget()
+    callback_views.forget()
+    callback_views.forget()
     history_source.forget()
     search_engine.forget()
     yield

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from datetime import timedelta
 
 from calls import memo
@@ -25,6 +26,7 @@ from calls.models import Company, StoredCall
 from calls.phoneinc import MAX_LIMIT, PhoneIncError
 from calls.sources import CallQuery, History, Listing
 from calls.sources.history import CONTENT, MISSED
+from calls.sources.returns import number_key
 
 log = logging.getLogger("phonedash.callbacks")
 
@@ -34,10 +36,16 @@ BOARDS_KEPT = 32
 BOARDS_BYTES = 8 * 1024 * 1024
 # A week of a busy company's board reads thousands of missed calls and their returns: kept per
 # process under the versions it was built from (the company's history version, the days, the
-# member's lines and line, when the newest calls were fetched, the notes version), its tables
-# trimmed to what the page shows. The README's Benchmarks section has the figures.
+# member's lines and line, the notes version, and those of Phone.inc's newest calls that could
+# return one of its callers), its tables trimmed to what the page shows. The README's
+# Benchmarks section has the figures.
 _kept: memo.Memo[tuple, Loaded] = memo.Memo(
     "history boards", entries=BOARDS_KEPT, max_bytes=BOARDS_BYTES, sizeof=memo.deep
+)
+# The numbers of each board's missed callers, under the versions the board was read at (the
+# company's history version, the days, the member's lines and line, the notes version).
+_numbers: memo.Memo[tuple, frozenset] = memo.Memo(
+    "history board numbers", entries=BOARDS_KEPT, max_bytes=BOARDS_BYTES, sizeof=memo.deep
 )
 
 
@@ -45,15 +53,18 @@ def load(company: Company, scope: Scope, period: Period, *, line: str | None = N
     """The board of the period's missed calls on the member's lines (or the one line asked)."""
     history = History(company)
     recent, recent_error = _recent(history, scope)
-    fetched = recent.answer.fetched_at if recent else None
-    version = (company.pk, read_at(company, period), scope, line, fetched, company.notes_version)
-    kept = _kept.get(version)
-    if kept is not None:
-        return kept
+    read = (company.pk, read_at(company, period), scope, line, company.notes_version)
+    numbers = _numbers.get(read)
+    if numbers is not None:
+        kept = _kept.get((*read, _returning(recent, numbers, company.region)))
+        if kept is not None:  # Phone.inc's newest calls hold no new return for this board
+            return replace(kept, recent=recent, recent_error=recent_error)
     lines = frozenset({line}) if line else scope.lines
     query = CallQuery(since=period.since, until=period.until, lines=lines)
     missed_rows = history.rows(query).filter(MISSED).defer(*CONTENT).order_by("started_at")
     missed = tuple(row.as_call(content=False) for row in missed_rows)
+    numbers = _numbers.put(read, frozenset(number_key(call, company.region) for call in missed))
+    version = (*read, _returning(recent, numbers, company.region))
     later = _later(company, scope, missed_rows, period)
     seen = {call.id for call in later}
     calls = (*later, *(call for call in recent.calls if call.id not in seen)) if recent else later
@@ -72,6 +83,15 @@ def load(company: Company, scope: Scope, period: Period, *, line: str | None = N
         figures=figures(board),
     )
     return loaded if recent_error else _kept.put(version, loaded)
+
+
+def _returning(recent: Listing | None, numbers: frozenset, region: str) -> tuple | None:
+    """Phone.inc's newest calls with the number of one of the board's missed callers: all the
+    board reads of them (a board is built again only when these change, not every time the
+    newest calls are fetched again)."""
+    if recent is None:
+        return None
+    return tuple(call for call in recent.calls if number_key(call, region) in numbers)
 
 
 def trimmed(board: callbacks.Board) -> callbacks.Board:
@@ -136,3 +156,4 @@ def figures(board: callbacks.Board) -> dict:
 def forget() -> None:
     """Drop every kept board (for tests, whose rolled-back databases hand ids out again)."""
     _kept.clear()
+    _numbers.clear()

@@ -55,6 +55,17 @@ def sections(html: str) -> dict[str, list[str]]:
     return found
 
 
+def call_back_m_open(simulator) -> None:
+    """A minute ago, m-open's caller was called back: in Phone.inc's newest calls, not stored."""
+    simulator.add_call(
+        ACME_KEY,
+        direction="outbound",
+        to="+14085550133",
+        started_at=simulator.now() - timedelta(minutes=1),
+        answered_at=simulator.now() - timedelta(seconds=50),
+    )
+
+
 def test_the_board_shows_the_last_7_days_missed_calls_by_default(client_of, missed):
     response = client_of.get(URL)
     html = response.content.decode()
@@ -74,15 +85,36 @@ def test_the_board_shows_the_last_7_days_missed_calls_by_default(client_of, miss
 def test_a_call_returned_a_minute_ago_counts_before_the_sync_stores_it(
     client_of, missed, simulator
 ):
-    simulator.add_call(
-        ACME_KEY,
-        direction="outbound",
-        to="+14085550133",
-        started_at=simulator.now() - timedelta(minutes=1),
-        answered_at=simulator.now() - timedelta(seconds=50),
-    )
+    call_back_m_open(simulator)
     html = client_of.get(URL, {"period": "7d"}).content.decode()
     assert "m-open" in sections(html)["Handled"]
+
+
+def test_newest_calls_fetched_again_rebuild_the_board_only_when_they_hold_a_return(
+    client_of, missed, simulator, monkeypatch, settings
+):
+    """Phone.inc's newest calls are fetched again every few seconds: the board (thousands of
+    stored calls read and matched, for a busy week) is built again only when they hold a call
+    with one of its missed callers' numbers."""
+    builds = []
+    real_build = callback_periods.callbacks.build
+
+    def counted(*args, **kwargs):
+        builds.append(1)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(callback_periods.callbacks, "build", counted)
+    settings.PHONEDASH_CACHE_SECONDS = 0  # every view fetches the newest calls again
+    assert "m-open" in sections(client_of.get(URL, {"period": "7d"}).content.decode())["Open"]
+    simulator.add_call(ACME_KEY, direction="inbound", started_at=simulator.now())  # a stranger
+    fetched = len(simulator.requests)
+    html = client_of.get(URL, {"period": "7d"}).content.decode()
+    assert "m-open" in sections(html)["Open"] and len(builds) == 1
+    assert len(simulator.requests) == fetched + 1  # they were fetched again
+
+    call_back_m_open(simulator)
+    html = client_of.get(URL, {"period": "7d"}).content.decode()
+    assert "m-open" in sections(html)["Handled"] and len(builds) == 2
 
 
 def test_a_line_limited_member_sees_only_their_lines_missed_calls(client_of, alice, missed):
