@@ -15,7 +15,7 @@ from calls.accounts.tenancy import company_required, content_forbidden
 from calls.models import AuditEvent
 from calls.phoneinc import PhoneIncError
 from calls.responses import render_error
-from calls.sources import source_for
+from calls.sources import call_source
 
 log = logging.getLogger("phonedash.views")
 
@@ -34,7 +34,7 @@ def call_recording(request: HttpRequest, company, call_id: str) -> HttpResponse:
     if not scope.content:
         return content_forbidden(request)
     try:
-        source = source_for(company)
+        source = call_source(company)
         if scope.is_limited and not scope.sees(source.call(call_id).value):
             raise phoneinc.NotFound()
         call = source.fresh_call(call_id)

@@ -21,7 +21,7 @@ from calls.models import AuditEvent
 from calls.numbers import to_e164
 from calls.phoneinc import MAX_LIMIT, PhoneIncError
 from calls.responses import fragment_for, render_error
-from calls.sources import CallQuery, source_for
+from calls.sources import CallQuery, call_source, source_for
 from calls.sources.window import first_seen
 
 # While a call is live the page polls quickly; once it has ended it keeps polling slowly for
@@ -40,7 +40,7 @@ def call_detail(request: HttpRequest, company, call_id: str) -> HttpResponse:
     if fragment == "transcript" and not scope.content:  # the transcript search
         return content_forbidden(request)
     try:
-        answer = source_for(company).call(call_id)
+        answer = call_source(company).call(call_id)
     except PhoneIncError as error:
         return render_detail_error(request, error)
     call = answer.value
@@ -146,7 +146,7 @@ def call_transcript_text(request: HttpRequest, company, call_id: str) -> HttpRes
     if not request.scope.content:
         return content_forbidden(request)
     try:
-        call = source_for(company).call(call_id).value
+        call = call_source(company).call(call_id).value
     except PhoneIncError as error:
         return render_error(request, error)
     if not request.scope.sees(call):

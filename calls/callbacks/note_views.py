@@ -26,7 +26,7 @@ from calls.callbacks.notes import NOTES_PAGE, NoteForm, latest_notes
 from calls.models import AuditEvent, Note
 from calls.phoneinc import Call, PhoneIncError
 from calls.responses import render_error
-from calls.sources import source_for
+from calls.sources import call_source
 
 CHANGED_EVENT = "notesChanged"
 TEMPLATE = "calls/notes.html"
@@ -119,7 +119,7 @@ def _visible_call(request: HttpRequest, company, call_id: str) -> Call | HttpRes
     """The call, when it exists for the company and is in the member's scope; else the page
     a call outside them gets (a 404, the same for both)."""
     try:
-        call = source_for(company).call(call_id).value
+        call = call_source(company).call(call_id).value
     except PhoneIncError as error:
         return render_error(request, error)
     if not request.scope.sees(call):

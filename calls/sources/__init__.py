@@ -17,7 +17,16 @@ from calls.sources.history import History
 from calls.sources.query import CallQuery, Listing, NeedsHistory
 from calls.sources.window import Window
 
-__all__ = ["CallQuery", "CallSource", "History", "Listing", "NeedsHistory", "Window", "source_for"]
+__all__ = [
+    "CallQuery",
+    "CallSource",
+    "History",
+    "Listing",
+    "NeedsHistory",
+    "Window",
+    "call_source",
+    "source_for",
+]
 
 
 class CallSource(Protocol):
@@ -43,3 +52,9 @@ def source_for(company: Company, query: CallQuery | None = None) -> CallSource:
     if query is not None and query.is_dated and company.keeps_history:
         return History(company)
     return Window(company)
+
+
+def call_source(company: Company) -> CallSource:
+    """The source of a call's own page: Phone.inc, and, when the company keeps a history, the
+    history's copy of a call Phone.inc no longer has or cannot give just now."""
+    return History(company) if company.keeps_history else Window(company)

@@ -20,7 +20,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 from calls import memo
 from calls.answers.store import Answer
 from calls.models import Company, Gap, StoredCall
-from calls.phoneinc import Call
+from calls.phoneinc import Call, NotFound, PhoneIncError
 from calls.sources.query import CallQuery, Listing, NeedsHistory
 from calls.sources.stats import CallStats
 from calls.sources.window import Window
@@ -39,6 +39,12 @@ PAGES_BYTES = 4 * 1024 * 1024
 _pages: memo.Memo[tuple, Listing] = memo.Memo(
     "history pages", entries=PAGES_KEPT, max_bytes=PAGES_BYTES, sizeof=memo.deep
 )
+
+
+class GoneUpstream(NotFound):
+    """A stored call Phone.inc no longer has: shown as the history stored it."""
+
+    default_message = "Phone.inc no longer has this call: this is the copy the call history stored."
 
 
 class BadCursor(NeedsHistory):
@@ -86,8 +92,19 @@ class History:
     def peek(self, query: CallQuery) -> Listing | None:
         return self.list(query) if query.is_dated else self.window.peek(query)
 
-    def call(self, call_id: str):
-        return self.window.call(call_id)
+    def call(self, call_id: str) -> Answer[Call]:
+        """Phone.inc's answer; a call Phone.inc no longer has, or cannot give just now, is shown
+        as the history last stored it, saying so (the history keeps what disappears upstream)."""
+        try:
+            return self.window.call(call_id)
+        except PhoneIncError as error:
+            if error.is_final and not isinstance(error, NotFound):
+                raise  # a refused key needs an administrator, not an old copy
+            row = StoredCall.objects.filter(company=self.company, call_id=call_id).first()
+            if row is None:
+                raise
+            why = GoneUpstream() if isinstance(error, NotFound) else error
+        return Answer(row.as_call(), row.fetched_at.timestamp(), stale_because=why)
 
     def fresh_call(self, call_id: str) -> Call:
         return self.window.fresh_call(call_id)

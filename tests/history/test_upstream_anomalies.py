@@ -9,7 +9,8 @@ from __future__ import annotations
 import copy
 from datetime import date, timedelta
 
-from calls.models import Company, StoredCall, SyncState
+from calls.models import Company, Note, StoredCall, SyncState
+from tests.history import stored
 from tests.history.conftest import sync_once
 from tests.test_extreme_values import BASE, NEIGHBOUR, SHOWN_FIELDS, in_zone, manager_client, visit
 
@@ -80,3 +81,25 @@ def test_the_latest_fetch_wins_and_a_call_gone_upstream_is_kept(manager_client):
         "Asked about a refund."
     )
     assert "neighbour1" in manager_client.get("/calls/search/?q=refund").content.decode()
+
+
+def test_a_stored_call_phone_inc_no_longer_has_is_shown_as_stored(client_of, acme_kept, simulator):
+    """Phone.inc answers 404 for the call (the simulator never had it): its page shows the
+    history's copy and says so; a note can still be left on it; an unknown id stays a 404.
+    While Phone.inc is down, the copy shows with Phone.inc's error."""
+    started = stored.local(acme_kept, -3, 10)
+    stored.keep(acme_kept, stored.a_call("gone-upstream-1", started, words="Asked about a refund."))
+    page = client_of.get("/calls/gone-upstream-1/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Phone.inc no longer has this call" in text and "Asked about a refund." in text
+    noted = client_of.post("/calls/gone-upstream-1/notes/", {"text": "Called back"})
+    assert noted.status_code == 302
+    assert Note.objects.filter(company=acme_kept, call_id="gone-upstream-1").count() == 1
+    assert client_of.get("/calls/never-stored-1/").status_code == 404
+
+    stored.keep(acme_kept, stored.a_call("kept-2", started, words="Asked about a parcel."))
+    simulator.set_fault(status=503)
+    down = client_of.get("/calls/kept-2/").content.decode()
+    assert "Showing this call as it was" in down and "Asked about a parcel." in down
+    assert "no longer has this call" not in down
