@@ -10,22 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
-
-import requests
 
 from tests.conftest import ACME_KEY, PASSWORD
 from tests.site.test_multiprocess import (
     MANAGER,
-    ROOT,
     SECRET_KEY,
     Deployment,
     free_port,
+    gunicorn,
     run_manage,
 )
 
@@ -57,32 +51,5 @@ def gunicorn_without_redis(
         {**env, "PHONEDASH_PASSWORD": PASSWORD}, "createmanager", MANAGER, "--company", "Acme Corp"
     )
     run_manage(env, "collectstatic", "--noinput")
-    log = folder / "gunicorn.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket"]
-            + ["phonedash.wsgi"],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        served = Deployment(f"http://127.0.0.1:{port}", process, log)
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, f"gunicorn exited:\n{log.read_text()}"
-            with contextlib.suppress(requests.ConnectionError):
-                if served.get("/healthz").status_code == 200:
-                    break
-            assert time.monotonic() < deadline, f"gunicorn did not start:\n{log.read_text()}"
-            time.sleep(0.2)
+    with gunicorn(env, folder) as served:
         yield served
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)

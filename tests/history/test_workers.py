@@ -7,63 +7,22 @@ the simulator served by the test, over real HTTP."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
 import sys
 import time
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
-
-import pytest
 
 from calls.simulator import SEED_COMPANIES
 from tests.site.test_multiprocess import ROOT, run_manage
 
-SECRET_KEY = "worker-test-secret-key-that-is-long-enough-0123456789"
 ACME, GLOBEX, INITECH = SEED_COMPANIES
 PASS_RE = re.compile(
     r"^(?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) INFO phonedash\.sync company (?P<company>\d+) "
     r"pass: .* in (?P<ms>\d+) ms$"
 )
-
-
-@pytest.fixture
-def workers_database(tmp_path):
-    """DATABASE_URL of a migrated database the worker processes share, and its cleanup."""
-    main = os.environ.get("DATABASE_URL", "")
-    if main.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        name = f"phonedash_workers_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(main, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        url = urlunsplit(urlsplit(main)._replace(path=f"/{name}"))
-        yield url
-        with psycopg.connect(main, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        yield f"sqlite:///{tmp_path / 'workers.sqlite3'}"
-
-
-@pytest.fixture
-def env(workers_database, simulator, tmp_path):
-    environment = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "PYTHONUNBUFFERED": "1",
-        "PHONEDASH_SECRET_KEY": SECRET_KEY,
-        "PHONEDASH_HTTPS": "0",
-        "DATABASE_URL": workers_database,
-        "PHONE_INC_API_URL": simulator.default_root + "/api/v1",
-        "PHONEDASH_SYNC_SECONDS": "1",
-        "PHONEDASH_SYNC_LEASE": "3",
-    }
-    run_manage(environment, "migrate", "--noinput")
-    return environment
 
 
 def companies(env: dict[str, str], count: int) -> None:

@@ -135,18 +135,19 @@ def deployed(simulator_url: str, folder: Path, redis_url: str | None) -> Iterato
     )
     run_manage(env, "collectstatic", "--noinput")
 
+    with gunicorn(env, folder) as served:
+        yield served
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], folder: Path) -> Iterator[Deployment]:
+    """gunicorn -c gunicorn.conf.py in `env` (PHONEDASH_BIND names its port), its log in
+    `folder`, once /healthz answers; stopped with SIGTERM (then SIGKILL) at the end."""
     log = folder / "gunicorn.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                "gunicorn.conf.py",
-                "--no-control-socket",
-                "phonedash.wsgi",
-            ],
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket"]
+            + ["phonedash.wsgi"],
             cwd=ROOT,
             env=env,
             stdout=output,
@@ -154,15 +155,13 @@ def deployed(simulator_url: str, folder: Path, redis_url: str | None) -> Iterato
             start_new_session=True,
         )
     try:
-        served = Deployment(f"http://127.0.0.1:{port}", process, log)
+        served = Deployment(f"http://{env['PHONEDASH_BIND']}", process, log)
         deadline = time.monotonic() + 30
         while True:
             assert process.poll() is None, f"gunicorn exited:\n{log.read_text()}"
-            try:
+            with contextlib.suppress(requests.ConnectionError):
                 if served.get("/healthz").status_code == 200:
                     break
-            except requests.ConnectionError:
-                pass
             assert time.monotonic() < deadline, f"gunicorn did not start:\n{log.read_text()}"
             time.sleep(0.2)
         yield served
