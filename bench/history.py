@@ -1,6 +1,6 @@
 """The history pages' figures, on PostgreSQL with 1,000,000 stored calls of one company over
-365 days (200,000 with transcripts) beside 100 companies × 10,000 (`--quick`: 100,000 with
-20,000 beside 10 × 10,000):
+365 days (200,000 with transcripts) beside 100 companies × 10,000 (`--quick`: 50,000 with
+10,000 beside 5 × 10,000):
 
 - the list of the last 7 days (50 rows) and the callbacks board of the last 7 days, warm, under
   the same `wrk` flags as the other pages, interleaved with the bare login-required "ok" view;
@@ -10,7 +10,8 @@
   the same run (the least a page that reads the period's rows must do);
 - the export of a period of about 100,000 calls: rows per second, and how much the worker's
   memory grew;
-- the call search (bench.search).
+- the call search (bench.search);
+- the purge of the calls before the last 30 days while pages are read (bench.purge).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from bench import measure, report, search, servers, throughput
+from bench import measure, purge, report, search, servers, throughput
 from bench.throughput import Page
 from calls.simulator import SEED_COMPANIES
 
@@ -49,7 +50,7 @@ def figures(
 ) -> list[Row]:
     """`api_url`: the bench's simulator, which answers the big company as Acme (the callbacks
     board's newest calls); `redis_url`: where the answers are cached, as deployed."""
-    calls, companies = (100_000, 10) if quick else (1_000_000, 100)
+    calls, companies = (50_000, 5) if quick else (1_000_000, 100)
     transcripts = calls // 5
     env = {
         **servers.base_env(workdir, api_url),
@@ -80,6 +81,8 @@ def figures(
         notes.append(note)
         rows += size_rows
         rows += search.sqlite_size(workdir, notes, quick)
+        # Last: it deletes most of what the others read.
+        rows += purge.figures(server, cookie, env, seeded["company"], ZONE, notes)
         return rows
     finally:
         server.stop()

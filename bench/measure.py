@@ -86,9 +86,11 @@ class Load:
 UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}
 
 
-def wrk(url: str, cookie: str, seconds: float = WRK_SECONDS) -> Load:
-    """`wrk -t2 -c16 -d5s --timeout 10s` with the signed-in cookie; any error or non-2xx/3xx
-    answer spoils the figure (callers check that the answers were the page, not a redirect)."""
+def wrk(url: str, cookie: str, seconds: float | None = None) -> Load:
+    """`wrk -t2 -c16 -d5s --timeout 10s` (WRK_SECONDS unless told) with the signed-in cookie;
+    any error or non-2xx/3xx answer spoils the figure (callers check that the answers were the
+    page, not a redirect)."""
+    seconds = WRK_SECONDS if seconds is None else seconds
     command = [
         "wrk",
         f"-t{WRK_THREADS}",

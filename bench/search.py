@@ -1,5 +1,5 @@
 """The call search's figures, on the history step's PostgreSQL (one company's 1,000,000 calls,
-200,000 of them with transcripts of about 2 KB; `--quick`: 100,000 and 20,000), and on SQLite:
+200,000 of them with transcripts of about 2 KB; `--quick`: 50,000 and 10,000), and on SQLite:
 
 - a search's first page, median latency, for a common word, a rare word, a phrase and three
   words, beside `/calls/?period=7d` timed in the same rounds (interleaved, one request at a

@@ -132,4 +132,5 @@ def note(yardstick: Page, pages: list[Page]) -> str:
             f"{page.name}: median {statistics.median(page.rates):.0f} req/s, ratios {spread}, "
             f"CPU {cpu_ms(page):.2f} ms/request (CPU ratio {cpu_ms(yardstick) / cpu_ms(page):.2f})"
         )
-    return "warm pages under wrk -t2 -c16 -d5s: " + "; ".join(parts)
+    flags = f"-t{measure.WRK_THREADS} -c{measure.WRK_CONNECTIONS} -d{measure.WRK_SECONDS}s"
+    return f"warm pages under wrk {flags}: " + "; ".join(parts)
