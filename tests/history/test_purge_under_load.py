@@ -24,7 +24,7 @@ import requests
 
 from calls.simulator import SEED_COMPANIES
 from tests.conftest import PASSWORD
-from tests.site.test_multiprocess import ROOT, free_port, gunicorn, run_manage
+from tests.site.test_multiprocess import MANAGER, ROOT, free_port, gunicorn, log_in, run_manage
 
 SEEDED = 40_000  # calls over the last 365 days, of which those before the last 30 expire
 KEPT_DAYS = 30
@@ -48,7 +48,7 @@ def served(env, tmp_path):
     run_manage(
         {**env, "PHONEDASH_PASSWORD": PASSWORD},
         "createmanager",
-        "manager",
+        MANAGER,
         "--company",
         "Acme Corp",
     )
@@ -78,7 +78,7 @@ def served(env, tmp_path):
     }
     run_manage(web_env, "collectstatic", "--noinput")
     with gunicorn(web_env, tmp_path) as deployment:
-        yield deployment.url, deployment.log
+        yield deployment
 
 
 def counts(env: dict[str, str]) -> dict:
@@ -97,26 +97,8 @@ def counts(env: dict[str, str]) -> dict:
     return json.loads(run_manage(env, "shell", "-c", code).splitlines()[-1])
 
 
-def log_in(url: str) -> requests.Session:
-    session = requests.Session()
-    page = session.get(url + "/accounts/login/", timeout=30)
-    assert page.status_code == 200, page.text[:500]
-    response = session.post(
-        url + "/accounts/login/",
-        data={
-            "username": "manager",
-            "password": PASSWORD,
-            "csrfmiddlewaretoken": session.cookies["csrftoken"],
-        },
-        allow_redirects=False,
-        timeout=30,
-    )
-    assert response.status_code == 302, response.text
-    return session
-
-
 def test_the_purge_finishes_while_pages_are_read_and_none_waits_on_a_lock(served, env):
-    url, log = served
+    url, log = served.url, served.log
     run_manage(
         env,
         "shell",
@@ -126,7 +108,7 @@ def test_the_purge_finishes_while_pages_are_read_and_none_waits_on_a_lock(served
     )
     before = counts(env)
     assert before["expired"] > SEEDED * 0.8 and before["kept"] > 0
-    session = log_in(url)
+    session = log_in(served)
     today = date.today()
     done = threading.Event()
     seen: list[tuple[str, int, float, float]] = []  # (path, status, started, took)

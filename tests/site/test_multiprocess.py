@@ -182,14 +182,14 @@ def deployment(served_simulator, tmp_path_factory):
         yield served
 
 
-def log_in(deployment: Deployment) -> requests.Session:
+def log_in(deployment: Deployment, username: str = MANAGER) -> requests.Session:
     session = requests.Session()
     deployment.get("/accounts/login/", session)
     response = deployment.post(
         "/accounts/login/",
         session,
         data={
-            "username": MANAGER,
+            "username": username,
             "password": PASSWORD,
             "csrfmiddlewaretoken": session.cookies["csrftoken"],
         },
