@@ -1,5 +1,6 @@
 """A transcript of 1 MB (a call left running for hours): stored whole, found by its first words
-and its last, its phrases found, exported, and its search page no larger than any other."""
+and its last, its phrases found, exported, its search page no larger than any other, and its
+own page shown whole."""
 
 from __future__ import annotations
 
@@ -52,3 +53,13 @@ def test_a_megabyte_transcript_is_stored_found_and_exported(client_of, acme_kept
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert response.status_code == 200
     assert {row["id"] for row in rows} >= {"huge", "small"}
+
+
+def test_a_megabyte_transcripts_own_page_shows_it_whole(client_of, acme_kept, simulator):
+    """Phone.inc (the simulator) no longer has the call: its page is the history's copy."""
+    keep(acme_kept, megabyte_call(acme_kept))
+    response = client_of.get("/calls/huge/", {"q": "quetzalcoatl"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Phone.inc no longer has this call" in page
+    assert "Turn 0:" in page and "<mark>quetzalcoatl</mark>" in page
