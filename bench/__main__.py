@@ -190,7 +190,7 @@ def history_figures(workdir, api_url, redis_url, yardstick, notes, args, started
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--rounds", type=int, default=5, help="interleaved rounds of 5 s wrk runs (5)"
+        "--rounds", type=int, default=5, help="interleaved rounds of 3 s wrk runs (5)"
     )
     parser.add_argument("--samples", type=int, default=30, help="timed requests per page (30)")
     parser.add_argument("--tenants", type=int, default=1000, help="companies for memory (1000)")

@@ -2,13 +2,15 @@
 
 The yardstick (bench.yardstick) is the bare stack: a login-required Django view returning
 "ok" with database sessions, served by gunicorn with the dashboard's flags. Every wrk run is
-`-t2 -c16 -d5s`. This machine's speed drifts (other work, turbo, caches), so runs interleave:
+`-t2 -c16 -d3s`. This machine's speed drifts (other work, turbo, caches: the yardstick itself
+reads 1,400 req/s one run and 620 a few runs on), so every page run sits between two of the
+yardstick's:
 
-    ok  list callbacks insights export  ok  export insights callbacks list  ok  ...
+    ok  list  ok  callbacks  ok  insights  ok  export  ok  export  ok  insights  ok  ...
 
 and a page's ratio in a round is its req/s over the mean of the two yardstick runs around
-it; the figure is the median over the rounds. The workers' CPU time per request is noted
-beside each page: it hardly depends on what else the machine does.
+it, taken seconds apart; the figure is the median over the rounds. The workers' CPU time per
+request is noted beside each page: it hardly depends on what else the machine does.
 """
 
 from __future__ import annotations
@@ -102,19 +104,17 @@ def csv_check(response) -> str | None:
 
 
 def measure_rounds(yardstick: Page, pages: list[Page], rounds: int) -> None:
-    """Interleaved wrk runs: the yardstick between every pass over the pages, which alternate
-    in direction, so each page is as often early as late in a pass."""
+    """Interleaved wrk runs: every page run between two of the yardstick's, its ratio taken to
+    their mean; the pages' order alternates between rounds, so each is as often early as late."""
     for page in (yardstick, *pages):
         page.verify()
         measure.wrk(page.url, page.cookie, 2)  # warm both workers, their caches and memos
     yardstick.load()
     for number in range(rounds):
-        passing = pages if number % 2 == 0 else list(reversed(pages))
-        runs = [(page, page.load().rate) for page in passing]
-        before, after = yardstick.rates[-1], yardstick.load().rate
-        floor = (before + after) / 2
-        for page, rate in runs:
-            page.ratios.append(rate / floor)
+        for page in pages if number % 2 == 0 else list(reversed(pages)):
+            rate = page.load().rate
+            before, after = yardstick.rates[-1], yardstick.load().rate
+            page.ratios.append(rate / ((before + after) / 2))
     for page in (yardstick, *pages):
         page.verify()  # still signed in, still the page: nothing expired during the runs
 

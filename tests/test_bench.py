@@ -105,13 +105,14 @@ class FakePage(throughput.Page):
 def test_it_divides_each_page_by_the_yardstick_runs_around_it(monkeypatch):
     monkeypatch.setattr(measure, "wrk", lambda url, cookie, seconds=5: None)
     log: list[str] = []
-    ok = FakePage("ok", [100, 300, 200], log)
+    ok = FakePage("ok", [100, 300, 200, 400, 100], log)
     first, second = FakePage("a", [50, 100], log), FakePage("b", [20, 200], log)
     throughput.measure_rounds(ok, [first, second], rounds=2)
     runs = [entry for entry in log if not entry.startswith("verify")]
-    assert runs == ["ok", "a", "b", "ok", "b", "a", "ok"]  # interleaved, alternating order
+    # Every page run between two of the yardstick's; the pages' order alternates.
+    assert runs == ["ok", "a", "ok", "b", "ok", "b", "ok", "a", "ok"]
     assert first.ratios == [50 / 200, 100 / 250]
-    assert second.ratios == [20 / 200, 200 / 250]
+    assert second.ratios == [20 / 250, 200 / 300]
     assert log[:3] == ["verify ok", "verify a", "verify b"] and log[-1] == "verify b"
 
 
