@@ -14,6 +14,7 @@ from calls import pages
 from calls.answers import store as answers
 from calls.callbacks import periods as callback_periods
 from calls.callbacks import views as callback_views
+from calls.insights import export as call_export
 from calls.models import Company, Membership
 from calls.search import engine as search_engine
 from calls.simulator import SEED_COMPANIES, Simulator
@@ -90,6 +91,7 @@ def clear_cache():
     pages.forget()
     callback_periods.forget()
     callback_views.forget()
+    call_export.forget()
     callback_views.forget()
     history_source.forget()
     search_engine.forget()

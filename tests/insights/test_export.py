@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from calls.insights import csv_file as csv_export
+from calls.insights import export
 from calls.models import AuditEvent, Membership
 from calls.simulator import Simulator
 from tests.call_list.test_call_list import rows_of
@@ -182,6 +183,23 @@ def test_it_leaves_summaries_out_for_a_member_without_content_access(dana, dana_
     assert read(dana_client.get("/calls/export.csv"))[0]["summary"].startswith("The customer")
     Membership.objects.filter(user=dana).update(can_access_content=False)
     assert read(dana_client.get("/calls/export.csv"))[0]["summary"] == ""
+
+
+def test_a_file_is_written_once_per_answer_and_every_download_is_audited(
+    dana_client, own_sim, monkeypatch, settings
+):
+    own_sim.add_call(INITECH_KEY, summary="First call.")
+    written = []
+    real = export.csv_text
+    monkeypatch.setattr(export, "csv_text", lambda *a: written.append(1) or real(*a))
+    first = dana_client.get("/calls/export.csv").content
+    assert dana_client.get("/calls/export.csv").content == first  # the same answer
+    assert len(written) == 1 and exports().count() == 2
+
+    settings.PHONEDASH_CACHE_SECONDS = 0  # the next download asks Phone.inc again
+    own_sim.add_call(INITECH_KEY, summary="Second call.")
+    assert read(dana_client.get("/calls/export.csv"))[0]["summary"] == "Second call."
+    assert len(written) == 2 and exports().count() == 3
 
 
 def test_it_names_a_company_in_safe_ascii(client, django_user_model, simulator):
