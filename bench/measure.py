@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 ROW_MARK = 'class="visually-hidden"> of the call with'  # once per row of the call list
-WRK_SECONDS = 3
+WRK_SECONDS = 2
 WRK_CONNECTIONS = 16
 WRK_THREADS = 2  # one per core: wrk shares the machine with what it measures
 
@@ -87,7 +87,7 @@ UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}
 
 
 def wrk(url: str, cookie: str, seconds: float | None = None) -> Load:
-    """`wrk -t2 -c16 -d3s --timeout 10s` (WRK_SECONDS unless told) with the signed-in cookie;
+    """`wrk -t2 -c16 -d2s --timeout 10s` (WRK_SECONDS unless told) with the signed-in cookie;
     any error or non-2xx/3xx answer spoils the figure (callers check that the answers were the
     page, not a redirect)."""
     seconds = WRK_SECONDS if seconds is None else seconds

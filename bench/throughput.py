@@ -2,7 +2,7 @@
 
 The yardstick (bench.yardstick) is the bare stack: a login-required Django view returning
 "ok" with database sessions, served by gunicorn with the dashboard's flags. Every wrk run is
-`-t2 -c16 -d3s`. This machine's speed drifts (other work, turbo, caches: the yardstick itself
+`-t2 -c16 -d2s`. This machine's speed drifts (other work, turbo, caches: the yardstick itself
 reads 1,400 req/s one run and 620 a few runs on), so every page run sits between two of the
 yardstick's:
 
