@@ -177,7 +177,7 @@ def test_the_purge_finishes_while_pages_are_read_and_none_waits_on_a_lock(served
     assert after["expired"] == 0 and after["kept"] == before["kept"]
 
     during = [seen_one for seen_one in seen if purge_began <= seen_one[2] < purge_ended]
-    assert len(during) >= 20, f"only {len(during)} requests while the purge ran"
+    assert len(during) >= 10, f"only {len(during)} requests while the purge ran"
     failed = [(path, status) for path, status, _, _ in seen if status >= 400]
     assert not failed, (
         f"requests that failed (a wait over a second on a lock is one): {failed}\n"
