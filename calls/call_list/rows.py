@@ -1,7 +1,7 @@
 """The call list's rows as HTML, written out in Python: a cold list's 50 rows were four fifths
-of its rendering time through the template engine (40 lookups and filters a row), and twice
-as fast this way. The markup is the template partial's, byte for byte
-(tests/call_list/test_rows.py renders both)."""
+of its rendering time through the template engine (40 lookups and filters a row); written
+here, a cold 50-call list takes 8 ms in-process instead of 12. The markup is the template
+partial's, byte for byte (tests/call_list/test_rows.py renders both)."""
 
 from __future__ import annotations
 
